@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// QuietWire: a network sensor with process correlation.
+/// Modules are layered; dependencies only point down the list (see STYLE.md).
+let package = Package(
+    name: "QuietWire",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "quietwire", targets: ["quietwire"]),
+        .library(name: "Wire", targets: ["Wire"]),
+        .library(name: "Capture", targets: ["Capture"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CPcap",
+            pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]
+        ),
+        .target(name: "SensorCore"),
+        .target(name: "Capture", dependencies: ["SensorCore", "CPcap"]),
+        .target(name: "Wire", dependencies: ["SensorCore"]),
+        .target(name: "Outputs", dependencies: ["SensorCore", "Wire"]),
+        .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Outputs"]),
+        .executableTarget(
+            name: "quietwire",
+            dependencies: [
+                "Pipeline", "Capture", "Outputs", "Wire", "SensorCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["SensorCore", "Wire"]),
+        .testTarget(name: "SensorCoreTests", dependencies: ["SensorCore"]),
+        .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["Pipeline", "Capture", "Wire", "Outputs", "TestSupport"],
+            resources: []
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

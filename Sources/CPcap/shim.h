@@ -1,0 +1,5 @@
+#ifndef QUIETWIRE_CPCAP_SHIM_H
+#define QUIETWIRE_CPCAP_SHIM_H
+#include <stdio.h>
+#include <pcap/pcap.h>
+#endif

@@ -1,0 +1,170 @@
+import CPcap
+import SensorCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One open libpcap handle: a capture file, standard input, or a live interface.
+///
+/// Read with `next()` from one thread. `stop()` may be called from any thread
+/// (a signal handler's dispatch queue): the next read then returns `.end`.
+public final class PacketSource: @unchecked Sendable {
+    /// The file path, "-" for standard input, or the interface name.
+    public let name: String
+    /// True for a live interface.
+    public let isLive: Bool
+    private let handle: OpaquePointer
+    private let stopRequested = Atomic<Bool>(false)
+    private var linkType: LinkType
+    /// Read buffer handed to stdio for file sources (libpcap's own reads are 4 KiB).
+    private var readBuffer: UnsafeMutableRawPointer?
+
+    /// Bytes of stdio buffer used when reading capture files.
+    public static let fileReadBufferSize = 1 << 20
+
+    private init(name: String, isLive: Bool, handle: OpaquePointer, readBuffer: UnsafeMutableRawPointer?) {
+        self.name = name
+        self.isLive = isLive
+        self.handle = handle
+        self.readBuffer = readBuffer
+        self.linkType = LinkType(rawValue: UInt32(bitPattern: pcap_datalink(handle)))
+    }
+
+    deinit {
+        pcap_close(handle)  // also closes the FILE it was opened on
+        readBuffer?.deallocate()
+    }
+
+    /// Opens a pcap or pcapng file, or standard input for "-", at nanosecond precision.
+    public static func openFile(_ path: String) throws(CaptureError) -> PacketSource {
+        let file: UnsafeMutablePointer<FILE>?
+        if path == "-" {
+            file = fdopen(0, "rb")
+        } else {
+            var status = stat()
+            if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR { throw .notAFile(path: path) }
+            file = fopen(path, "rb")
+        }
+        guard let file else {
+            switch errno {
+            case ENOENT, ENOTDIR: throw .fileNotFound(path: path)
+            case EACCES, EPERM: throw .filePermissionDenied(path: path)
+            default: throw .readFailed(path: path, detail: String(cString: strerror(errno)))
+            }
+        }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileReadBufferSize, alignment: 16)
+        setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileReadBufferSize)
+        var errorBuffer = ErrorBuffer()
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(
+            file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer.bytes) else {
+            fclose(file)
+            buffer.deallocate()
+            let detail = errorBuffer.text
+            if detail.contains("truncated") || detail.contains("unknown file format")
+                || detail.contains("bad dump file format") || detail.isEmpty || detail.contains("too short") {
+                throw .notACaptureFile(path: path, detail: detail.isEmpty ? "empty file" : detail)
+            }
+            throw .notACaptureFile(path: path, detail: detail)
+        }
+        return PacketSource(name: path, isLive: false, handle: handle, readBuffer: buffer)
+    }
+
+    /// Opens and activates a live interface.
+    public static func openLive(_ options: LiveOptions) throws(CaptureError) -> PacketSource {
+        var errorBuffer = ErrorBuffer()
+        guard let handle = pcap_create(options.interface, &errorBuffer.bytes) else {
+            throw .liveFailed(interface: options.interface, detail: errorBuffer.text)
+        }
+        pcap_set_snaplen(handle, options.snapLength)
+        pcap_set_promisc(handle, options.promiscuous ? 1 : 0)
+        pcap_set_immediate_mode(handle, options.immediate ? 1 : 0)
+        pcap_set_timeout(handle, options.timeoutMilliseconds)
+        if let size = options.bufferSize { pcap_set_buffer_size(handle, size) }
+        _ = pcap_set_tstamp_precision(handle, Int32(PCAP_TSTAMP_PRECISION_NANO))
+        let status = pcap_activate(handle)
+        if status < 0 {
+            let detail = String(cString: pcap_geterr(handle))
+            let message = String(cString: pcap_statustostr(status)) + (detail.isEmpty ? "" : ": " + detail)
+            pcap_close(handle)
+            switch status {
+            case PCAP_ERROR_NO_SUCH_DEVICE:
+                throw .noSuchInterface(interface: options.interface, detail: message)
+            case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
+                throw .livePermissionDenied(interface: options.interface, detail: message)
+            default:
+                throw .liveFailed(interface: options.interface, detail: message)
+            }
+        }
+        return PacketSource(name: options.interface, isLive: true, handle: handle, readBuffer: nil)
+    }
+
+    /// Compiles `expression` (pcap-filter(7)) and applies it; for files libpcap filters in user space.
+    public func setFilter(_ expression: String) throws(CaptureError) {
+        var program = bpf_program()
+        guard pcap_compile(handle, &program, expression, 1, PCAP_NETMASK_UNKNOWN) == 0 else {
+            throw .invalidFilter(filter: expression, detail: String(cString: pcap_geterr(handle)))
+        }
+        defer { pcap_freecode(&program) }
+        guard pcap_setfilter(handle, &program) == 0 else {
+            throw .invalidFilter(filter: expression, detail: String(cString: pcap_geterr(handle)))
+        }
+    }
+
+    /// Reads the next frame. The frame's bytes are valid until the next call.
+    @inline(__always)
+    public func next() -> ReadResult {
+        if stopRequested.load(ordering: .relaxed) { return .end }
+        var header: UnsafeMutablePointer<pcap_pkthdr>?
+        var data: UnsafePointer<UInt8>?
+        let status = pcap_next_ex(handle, &header, &data)
+        if status == 1, let header, let data {
+            let h = header.pointee
+            // At nanosecond precision libpcap stores nanoseconds in tv_usec.
+            let ts = Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec))
+            let captured = Int(h.caplen)
+            return .frame(Frame(
+                timestamp: ts, captureLength: captured, wireLength: Int(h.len),
+                linkType: linkType,
+                bytes: FrameBytes(base: UnsafeRawPointer(data), count: captured)))
+        }
+        switch status {
+        case 0:
+            return stopRequested.load(ordering: .relaxed) ? .end : .timeout
+        case PCAP_ERROR_BREAK:
+            return .end
+        default:
+            let message = String(cString: pcap_geterr(handle))
+            if stopRequested.load(ordering: .relaxed) { return .end }
+            return message.contains("truncated") ? .truncated(message) : .failed(message)
+        }
+    }
+
+    /// The link type of the source (pcap file header, or the interface's DLT).
+    public var currentLinkType: LinkType { linkType }
+
+    /// Asks the reading thread to stop; safe from any thread.
+    public func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        pcap_breakloop(handle)
+    }
+
+    /// libpcap's counters for a live source; nil for files.
+    public func statistics() -> CaptureStatistics? {
+        guard isLive else { return nil }
+        var stats = pcap_stat()
+        guard pcap_stats(handle, &stats) == 0 else { return nil }
+        return CaptureStatistics(
+            received: UInt64(stats.ps_recv),
+            droppedByKernel: UInt64(stats.ps_drop),
+            droppedByInterface: UInt64(stats.ps_ifdrop))
+    }
+
+    /// The snapshot length libpcap applies, in bytes.
+    public var snapLength: Int { Int(pcap_snapshot(handle)) }
+
+    /// The libpcap version string, e.g. "libpcap version 1.10.3".
+    public static var libraryVersion: String { String(cString: pcap_lib_version()) }
+}

@@ -1,0 +1,68 @@
+import SensorCore
+
+/// Per-run decoder counters: packets, bytes, link types, network and transport protocols.
+public struct DecodeStatistics: Sendable {
+    /// Frames decoded.
+    public var packets: UInt64 = 0
+    /// Captured bytes of those frames.
+    public var capturedBytes: UInt64 = 0
+    /// Their lengths on the wire, in bytes.
+    public var wireBytes: UInt64 = 0
+    /// Frames the capture cut short of their wire length (snap length).
+    public var snapped: UInt64 = 0
+    /// Frames per link type, in order of first appearance.
+    public var linkTypes: [(LinkType, UInt64)] = []
+    /// Frames whose innermost network layer was IPv4, IPv6, or neither.
+    public var ipv4: UInt64 = 0
+    public var ipv6: UInt64 = 0
+    public var nonIP: UInt64 = 0
+    /// Frames by innermost upper-layer protocol number (IP frames only, fragments not yet whole excluded).
+    public var protocols: [UInt64] = Array(repeating: 0, count: 256)
+    /// Frames that were fragments not completing a datagram, and datagrams completed.
+    public var fragments: UInt64 = 0
+    public var reassembled: UInt64 = 0
+    /// Frames whose inner IP was reached through a tunnel.
+    public var tunnelled: UInt64 = 0
+    /// Frames with at least one weird.
+    public var withWeirds: UInt64 = 0
+
+    public init() {}
+
+    /// Counts one decoded frame.
+    @inlinable public mutating func count(_ p: DecodedPacket) {
+        packets &+= 1
+        capturedBytes &+= UInt64(p.captureLength)
+        wireBytes &+= UInt64(p.wireLength)
+        if p.captureLength < p.wireLength { snapped &+= 1 }
+        if let i = linkTypes.firstIndex(where: { $0.0 == p.linkType }) {
+            linkTypes[i].1 &+= 1
+        } else {
+            linkTypes.append((p.linkType, 1))
+        }
+        switch p.ipVersion {
+        case 4: ipv4 &+= 1
+        case 6: ipv6 &+= 1
+        default: nonIP &+= 1
+        }
+        if p.isFragment {
+            fragments &+= 1
+        } else if p.ipVersion != 0 {
+            protocols[Int(p.ipProtocol.rawValue)] &+= 1
+        }
+        if p.reassembledFragments > 0 { reassembled &+= 1 }
+        if p.tunnel != .none { tunnelled &+= 1 }
+        if p.weirdCount > 0 { withWeirds &+= 1 }
+    }
+
+    /// Adds another run's counters into these.
+    public mutating func add(_ o: DecodeStatistics) {
+        packets &+= o.packets; capturedBytes &+= o.capturedBytes; wireBytes &+= o.wireBytes
+        snapped &+= o.snapped; ipv4 &+= o.ipv4; ipv6 &+= o.ipv6; nonIP &+= o.nonIP
+        fragments &+= o.fragments; reassembled &+= o.reassembled; tunnelled &+= o.tunnelled
+        withWeirds &+= o.withWeirds
+        for i in 0..<256 { protocols[i] &+= o.protocols[i] }
+        for (t, n) in o.linkTypes {
+            if let i = linkTypes.firstIndex(where: { $0.0 == t }) { linkTypes[i].1 &+= n } else { linkTypes.append((t, n)) }
+        }
+    }
+}
