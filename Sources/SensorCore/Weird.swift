@@ -62,6 +62,9 @@ public enum Weird: UInt8, CaseIterable, Sendable {
     case geneveTruncated
     case gtpTruncated
     case tunnelTooDeep
+    case pppTruncated
+    case ayiyaTruncated
+    case ipv6OptionMalformed
 
     /// snake_case name for logs and JSON (`tcp_header_past_frame`, `linux_sll2_truncated`).
     public var name: String { Weird.names[Int(rawValue)] }

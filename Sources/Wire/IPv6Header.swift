@@ -70,6 +70,9 @@ public struct IPv6Header: Equatable, Sendable {
                     ? (Int(bytes.u8(offset + 1)) + 2) * 4
                     : (Int(bytes.u8(offset + 1)) + 1) * 8
                 guard end - offset >= length else { weirds.note(.ipv6ExtensionTruncated); break walk }
+                if proto != .ah && proto != .routing && !optionsAreWellFormed(bytes, from: offset + 2, to: offset + length) {
+                    weirds.note(.ipv6OptionMalformed)
+                }
                 proto = IPProtocol(rawValue: bytes.u8(offset))
                 offset += length
                 header.extensionCount += 1
@@ -92,6 +95,19 @@ public struct IPv6Header: Equatable, Sendable {
         header.upperProtocol = proto
         header.payload = min(offset, end) ..< end
         return header
+    }
+
+    /// Hop-by-hop and destination options are TLVs (RFC 8200 section 4.2); Pad1 is one byte.
+    static func optionsAreWellFormed(_ bytes: FrameBytes, from start: Int, to end: Int) -> Bool {
+        var i = start
+        while i < end {
+            if bytes.u8(i) == 0 { i += 1; continue }
+            guard end - i >= 2 else { return false }
+            let length = Int(bytes.u8(i + 1))
+            guard end - i - 2 >= length else { return false }
+            i += 2 + length
+        }
+        return true
     }
 
     /// Walks extension headers (not Fragment) that begin a reassembled datagram's payload.

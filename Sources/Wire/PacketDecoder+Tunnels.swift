@@ -7,6 +7,56 @@ extension PacketDecoder {
     public static let genevePort: UInt16 = 6081
     /// GTP-U's port (3GPP TS 29.281 section 4.4.2).
     public static let gtpUserPort: UInt16 = 2152
+    /// GRE-in-UDP's port (RFC 8086 section 3.3).
+    public static let greInUDPPort: UInt16 = 4754
+    /// Teredo's server port (RFC 4380 section 5.2.1).
+    public static let teredoPort: UInt16 = 3544
+    /// AYIYA's port (anything-in-anything, used by SixXS).
+    public static let ayiyaPort: UInt16 = 5072
+
+    /// PPP: optional address/control (FF 03), then a 1- or 2-byte protocol field (RFC 1661 section 6.5).
+    func decodePPP(_ b: FrameBytes, from start: Int, end: Int, _ p: inout DecodedPacket, depth: Int) {
+        var o = start
+        guard end - o >= 2 else { weirds.note(.pppTruncated); return }
+        if b.u8(o) == 0xFF && b.u8(o + 1) == 0x03 { o += 2 }
+        guard end - o >= 1 else { weirds.note(.pppTruncated); return }
+        var proto = UInt16(b.u8(o))
+        if proto & 1 == 0 {
+            guard end - o >= 2 else { weirds.note(.pppTruncated); return }
+            proto = b.be16(o)
+            o += 2
+        } else {
+            o += 1
+        }
+        decodePPPProtocol(b.slice(0 ..< end), proto, at: o, &p, depth: depth)
+    }
+
+    /// Teredo (RFC 4380 section 5.1.1): optional authentication and origin-indication headers,
+    /// then an IPv6 packet whose payload length fits the datagram exactly.
+    func decodeTeredo(_ b: FrameBytes, _ range: Range<Int>, _ p: inout DecodedPacket, depth: Int) {
+        var o = range.lowerBound
+        let end = range.upperBound
+        if end - o >= 13 && b.be16(o) == 0x0001 {
+            o += 13 + Int(b.u8(o + 2)) + Int(b.u8(o + 3))
+        }
+        if end - o >= 8 && b.be16(o) == 0x0000 { o += 8 }
+        guard end - o >= 40, b.u8(o) >> 4 == 6, 40 + Int(b.be16(o + 4)) == end - o else { return }
+        guard enterTunnel(.teredo, &p, depth: depth) else { return }
+        decodeIP(b.slice(0 ..< end), at: o, version: 6, &p, depth: depth + 1)
+    }
+
+    /// AYIYA: an 8-byte header with identity (2^IDLen bytes) and signature (SigLen x 4 bytes),
+    /// then the packet named by Next Header when the opcode is "forward" (1).
+    func decodeAYIYA(_ b: FrameBytes, _ range: Range<Int>, _ p: inout DecodedPacket, depth: Int) {
+        let s = range.lowerBound
+        guard range.count >= 8 else { weirds.note(.ayiyaTruncated); return }
+        let header = 8 + (1 << Int(b.u8(s) >> 4)) + Int(b.u8(s + 1) >> 4) * 4
+        let next = b.u8(s + 3)
+        guard b.u8(s + 2) & 0x0f == 1, next == 4 || next == 41 else { return }
+        guard range.count >= header else { weirds.note(.ayiyaTruncated); return }
+        guard enterTunnel(.ayiya, &p, depth: depth) else { return }
+        decodeIP(b.slice(0 ..< range.upperBound), at: s + header, version: next == 4 ? 4 : 6, &p, depth: depth + 1)
+    }
 
     /// Notes the crossing of a tunnel, clears the carrier's transport fields, and says whether
     /// the depth limit allows going in.
@@ -49,6 +99,13 @@ extension PacketDecoder {
             }
         } else if u.destinationPort == PacketDecoder.gtpUserPort || u.sourcePort == PacketDecoder.gtpUserPort {
             decodeGTPUser(b, s ..< end, &p, depth: depth)
+        } else if u.destinationPort == PacketDecoder.greInUDPPort {
+            guard enterTunnel(.gre, &p, depth: depth) else { return }
+            decodeGRE(inner, s ..< end, &p, depth: depth + 1)
+        } else if u.destinationPort == PacketDecoder.teredoPort || u.sourcePort == PacketDecoder.teredoPort {
+            decodeTeredo(b, s ..< end, &p, depth: depth)
+        } else if u.destinationPort == PacketDecoder.ayiyaPort || u.sourcePort == PacketDecoder.ayiyaPort {
+            decodeAYIYA(b, s ..< end, &p, depth: depth)
         }
     }
 
@@ -103,22 +160,9 @@ extension PacketDecoder {
             let header = 12 + (b.u8(s + 11) & 0x01 != 0 ? 8 : 0)
             guard range.upperBound - s >= header else { weirds.note(.erspanTruncated); return }
             decodeEthernet(inner, at: s + header, &p, depth: depth + 1)
-        case 0x880B:  // PPP: optional address/control (FF 03), then a 1- or 2-byte protocol
-            var o = s
-            guard range.upperBound - o >= 2 else { weirds.note(.greTruncated); return }
-            if b.u8(o) == 0xFF && b.u8(o + 1) == 0x03 { o += 2 }
-            guard range.upperBound - o >= 1 else { weirds.note(.greTruncated); return }
-            var proto = UInt16(b.u8(o))
-            if proto & 1 == 0 {
-                guard range.upperBound - o >= 2 else { weirds.note(.greTruncated); return }
-                proto = b.be16(o)
-                o += 2
-            } else {
-                o += 1
-            }
-            guard proto == 0x0021 || proto == 0x0057 else { return }
+        case 0x880B:
             guard enterTunnel(.gre, &p, depth: depth) else { return }
-            decodePPPProtocol(inner, proto, at: o, &p, depth: depth + 1)
+            decodePPP(inner, from: s, end: range.upperBound, &p, depth: depth + 1)
         default:
             break
         }

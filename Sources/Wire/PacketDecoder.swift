@@ -90,6 +90,8 @@ public final class PacketDecoder {
             decodeIP(b, at: 0, version: 6, &p, depth: 0)
         case 127:
             decodeRadiotap(b, &p)
+        case 9, 50:  // PPP (RFC 1661), PPP in HDLC-like framing (RFC 1662)
+            decodePPP(b, from: 0, end: b.count, &p, depth: 0)
         default:
             weirds.note(.unsupportedLinkType)
         }
@@ -213,7 +215,7 @@ extension PacketDecoder {
     /// True for link types the decoder understands.
     public static func supports(_ linkType: LinkType) -> Bool {
         switch linkType.rawValue {
-        case 0, 1, 12, 14, 101, 108, 113, 127, 228, 229, 276: true
+        case 0, 1, 9, 12, 14, 50, 101, 108, 113, 127, 228, 229, 276: true
         default: false
         }
     }

@@ -13,6 +13,10 @@ public enum TunnelKind: UInt8, Sendable {
     case geneve
     /// GTP-U over UDP port 2152 (3GPP TS 29.281).
     case gtp
+    /// Teredo, IPv6 over UDP port 3544 (RFC 4380).
+    case teredo
+    /// AYIYA over UDP port 5072.
+    case ayiya
 
     public var name: String {
         switch self {
@@ -23,6 +27,8 @@ public enum TunnelKind: UInt8, Sendable {
         case .vxlan: "vxlan"
         case .geneve: "geneve"
         case .gtp: "gtp"
+        case .teredo: "teredo"
+        case .ayiya: "ayiya"
         }
     }
 }
