@@ -17,7 +17,7 @@ public final class OutputBuffer {
     public init(descriptor: Int32?, flushThreshold: Int = 1 << 16) {
         self.descriptor = descriptor
         self.flushThreshold = flushThreshold
-        bytes.reserveCapacity(flushThreshold + 4096)
+        bytes.reserveCapacity(min(flushThreshold, 1 << 20) + 4096)
     }
 
     @inlinable public func append(_ byte: UInt8) { bytesAppend(byte) }

@@ -1,0 +1,68 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the built `quietwire` binary the way a user does.
+@Suite("quietwire command line")
+struct CommandLineTests {
+    static let binary = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/debug/quietwire").path
+
+    func run(_ args: [String], stdin: String? = nil) throws -> Tool.Output {
+        try Tool.execute(Self.binary, args, standardInput: stdin)
+    }
+
+    @Test func decodePrintsOneLinePerPacketAndASummary() throws {
+        let r = try run(["decode", Fixtures.path("real/zeek__get.pcap")])
+        #expect(r.status == 0)
+        #expect(r.out.split(separator: "\n").count == 14)
+        #expect(r.out.contains("IP 141.142.228.5.59856 > 192.150.187.43.80: TCP [S] seq 4263588410 win 65535, length 0"))
+        #expect(r.err.contains("packets: 14"))
+    }
+
+    @Test func severalFilesAreOneStreamAndStdinWorks() throws {
+        let get = Fixtures.path("real/zeek__get.pcap")
+        let both = try run(["decode", "--stats-only", "--summary-json", get, "-"], stdin: Fixtures.path("real/zeek__dns-svcb.pcap"))
+        #expect(both.status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(both.out.utf8)) as? [String: Any]
+        #expect(json?["packets"] as? Int == 16)
+        #expect((json?["inputs"] as? [[String: Any]])?.map { $0["name"] as? String } == [get, "-"])
+    }
+
+    @Test func jsonLinesParseAndCountLimits() throws {
+        let r = try run(["decode", "--json", "--count", "5", Fixtures.path("real/ndpi__pcap-vxlan.pcap")])
+        let lines = r.out.split(separator: "\n")
+        #expect(lines.count == 5)
+        for line in lines {
+            let obj = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(obj?["ts"] != nil && obj?["link"] as? String == "EN10MB")
+        }
+        #expect(r.err.contains("stopped early"))
+    }
+
+    @Test func missingFileFailsWithAMessage() throws {
+        let r = try run(["decode", "/nonexistent/capture.pcap"])
+        #expect(r.status == 1)
+        #expect(r.err.contains("/nonexistent/capture.pcap: no such file"))
+    }
+
+    @Test func badFilterFailsWithLibpcapsMessage() throws {
+        let r = try run(["decode", "--filter", "tcp port banana", Fixtures.path("real/zeek__get.pcap")])
+        #expect(r.status == 1 && r.err.contains("invalid BPF filter"))
+    }
+
+    @Test func truncatedInputWarnsKeepsPacketsAndExits3() throws {
+        let source = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("real/zeek__get.pcap")))
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("qw-cut-\(getpid()).pcap")
+        try source.prefix(source.count - 10).write(to: cut)
+        let r = try run(["decode", cut.path])
+        #expect(r.status == 3)
+        #expect(r.out.split(separator: "\n").count == 13)
+        #expect(r.err.contains("is truncated"))
+    }
+
+    @Test func helpExplainsDecode() throws {
+        let r = try run(["decode", "--help"])
+        #expect(r.out.contains("--stats-only") && r.out.contains("pcapng"))
+    }
+}
