@@ -21,6 +21,12 @@ public final class PacketSource: @unchecked Sendable {
     private var linkType: LinkType
     /// Read buffer handed to stdio for file sources (libpcap's own reads are 4 KiB).
     private var readBuffer: UnsafeMutableRawPointer?
+    /// Frames delivered so far (after filtering).
+    private var delivered = 0
+    /// The fallback for pcapng files whose interfaces have different link types.
+    private var native: PcapngReader?
+    private var filterExpression: String?
+    private var nativeFilters: [UInt32: bpf_program] = [:]
 
     /// Bytes of stdio buffer used when reading capture files.
     public static let fileReadBufferSize = 1 << 20
@@ -36,6 +42,7 @@ public final class PacketSource: @unchecked Sendable {
     deinit {
         pcap_close(handle)  // also closes the FILE it was opened on
         readBuffer?.deallocate()
+        for key in nativeFilters.keys { pcap_freecode(&nativeFilters[key]!) }
     }
 
     /// Opens a pcap or pcapng file, or standard input for "-", at nanosecond precision.
@@ -111,12 +118,14 @@ public final class PacketSource: @unchecked Sendable {
         guard pcap_setfilter(handle, &program) == 0 else {
             throw .invalidFilter(filter: expression, detail: String(cString: pcap_geterr(handle)))
         }
+        filterExpression = expression
     }
 
     /// Reads the next frame. The frame's bytes are valid until the next call.
     @inline(__always)
     public func next() -> ReadResult {
         if stopRequested.load(ordering: .relaxed) { return .end }
+        if native != nil { return nextNative() }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
         let status = pcap_next_ex(handle, &header, &data)
@@ -125,6 +134,7 @@ public final class PacketSource: @unchecked Sendable {
             // At nanosecond precision libpcap stores nanoseconds in tv_usec.
             let ts = Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec))
             let captured = Int(h.caplen)
+            delivered &+= 1
             return .frame(Frame(
                 timestamp: ts, captureLength: captured, wireLength: Int(h.len),
                 linkType: linkType,
@@ -138,7 +148,67 @@ public final class PacketSource: @unchecked Sendable {
         default:
             let message = String(cString: pcap_geterr(handle))
             if stopRequested.load(ordering: .relaxed) { return .end }
+            if message.contains("different from the type of the first interface") && !isLive && name != "-" {
+                return switchToNativeReader(after: message)
+            }
             return message.contains("truncated") ? .truncated(message) : .failed(message)
+        }
+    }
+
+    /// libpcap reads one link type per pcapng file; reopen with our own reader, skip what
+    /// libpcap already delivered, and go on.
+    private func switchToNativeReader(after message: String) -> ReadResult {
+        guard let reader = PcapngReader(path: name) else { return .failed(message) }
+        native = reader
+        var skip = delivered
+        delivered = 0
+        while skip > 0 {
+            switch nextNative() {
+            case .frame: skip -= 1
+            case let other: return other
+            }
+        }
+        return nextNative()
+    }
+
+    private func nextNative() -> ReadResult {
+        guard let reader = native else { return .end }
+        while true {
+            if stopRequested.load(ordering: .relaxed) { return .end }
+            switch reader.next() {
+            case .packet(let frame):
+                guard passesFilter(frame) else { continue }
+                delivered &+= 1
+                return .frame(frame)
+            case .end: return .end
+            case .truncated(let m): return .truncated(m)
+            case .failed(let m): return .failed(m)
+            }
+        }
+    }
+
+    /// Applies the filter compiled for the frame's own link type (the fallback reader only).
+    private func passesFilter(_ frame: Frame) -> Bool {
+        guard let expression = filterExpression else { return true }
+        let key = frame.linkType.rawValue
+        if nativeFilters[key] == nil {
+            // pcap_open_dead takes a DLT; LINKTYPE_RAW (101) is the one file value that differs.
+            let dlt = key == LinkType.raw.rawValue ? Int32(DLT_RAW) : Int32(bitPattern: key)
+            guard let dead = pcap_open_dead(dlt, 262_144) else { return true }
+            defer { pcap_close(dead) }
+            var program = bpf_program()
+            // A filter that cannot apply to this link type (e.g. `ether host` on raw IP) matches nothing.
+            if pcap_compile(dead, &program, expression, 1, PCAP_NETMASK_UNKNOWN) != 0 {
+                _ = pcap_compile(dead, &program, "less 0", 1, PCAP_NETMASK_UNKNOWN)
+            }
+            nativeFilters[key] = program
+        }
+        var header = pcap_pkthdr()
+        header.caplen = UInt32(frame.captureLength)
+        header.len = UInt32(frame.wireLength)
+        guard let base = frame.bytes.base else { return false }
+        return withUnsafePointer(to: &nativeFilters[key]!) { program in
+            pcap_offline_filter(program, &header, base.assumingMemoryBound(to: UInt8.self)) != 0
         }
     }
 
