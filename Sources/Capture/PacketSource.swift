@@ -19,7 +19,7 @@ public final class PacketSource: @unchecked Sendable {
     private let handle: OpaquePointer
     private let stopRequested = Atomic<Bool>(false)
     private var linkType: LinkType
-    /// Read buffer handed to stdio for file sources (libpcap's own reads are 4 KiB).
+    /// Read buffer handed to stdio for file sources.
     private var readBuffer: UnsafeMutableRawPointer?
     /// Frames delivered so far (after filtering).
     private var delivered = 0
@@ -28,8 +28,10 @@ public final class PacketSource: @unchecked Sendable {
     private var filterExpression: String?
     private var nativeFilters: [UInt32: bpf_program] = [:]
 
-    /// Bytes of stdio buffer used when reading capture files.
-    public static let fileReadBufferSize = 1 << 20
+    /// Bytes of stdio buffer used when reading capture files. Measured with scripts/bench:
+    /// 64-128 KiB reads a page-cached file about 1.7x faster than stdio's default (the file's
+    /// 4 KiB block size), while 256 KiB and more is slower than the default (cache misses).
+    public static let fileReadBufferSize = 1 << 16
 
     private init(name: String, isLive: Bool, handle: OpaquePointer, readBuffer: UnsafeMutableRawPointer?) {
         self.name = name

@@ -55,6 +55,7 @@ public final class DecodeRun: Sendable {
         var total = 0
         let lines = PacketLineFormatter()
         let json = PacketJSONFormatter()
+        var packet = DecodedPacket()
         reading: for source in sources {
             guard !stopped.load(ordering: .relaxed) else { summary.stoppedEarly = true; break }
             current.withLock { $0 = source }
@@ -66,8 +67,8 @@ public final class DecodeRun: Sendable {
             while true {
                 switch source.next() {
                 case .frame(let frame):
-                    let packet = decoder.decode(frame.bytes, linkType: frame.linkType,
-                                                timestamp: frame.timestamp, wireLength: frame.wireLength)
+                    decoder.decode(frame.bytes, linkType: frame.linkType, timestamp: frame.timestamp,
+                                   wireLength: frame.wireLength, into: &packet)
                     switch output {
                     case .none: break
                     case .lines: lines.write(packet, to: out); out.flushIfFull()

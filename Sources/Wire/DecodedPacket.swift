@@ -87,6 +87,15 @@ public struct DecodedPacket: Sendable {
 
     public init() {}
 
+    /// Resets every field to its initial value in place. The packet is plain data (checked by a
+    /// test), so zeroed bytes are a valid value once the two non-zero defaults are set; this
+    /// avoids building a temporary and copying it, per packet.
+    @inlinable public mutating func reset() {
+        withUnsafeMutableBytes(of: &self) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
+        linkType = .ethernet
+        weird = nil
+    }
+
     /// Source address of the innermost IP header.
     @inlinable public var source: IPAddress { inner.source }
     /// Destination address of the innermost IP header.

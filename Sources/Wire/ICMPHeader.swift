@@ -13,6 +13,7 @@ public struct ICMPHeader: Equatable, Sendable {
     public var body: Range<Int>
 
     /// Parses the message at `start`; `version6` selects ICMPv6 type numbers.
+    @inline(__always)
     public static func parse(_ bytes: FrameBytes, at start: Int, end: Int, version6: Bool,
                              weirds: inout Weirds) -> ICMPHeader? {
         guard start >= 0, end <= bytes.count, end - start >= 4 else {

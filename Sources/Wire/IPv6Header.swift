@@ -54,8 +54,8 @@ public struct IPv6Header: Equatable, Sendable {
         var header = IPv6Header(
             payloadLength: payloadLength, nextHeader: next, upperProtocol: next,
             hopLimit: bytes.u8(start + 7),
-            source: IPAddress(value: bytes.be128(start + 8), isIPv4: false),
-            destination: IPAddress(value: bytes.be128(start + 24), isIPv4: false),
+            source: IPAddress(ipv6High: bytes.be64(start + 8), low: bytes.be64(start + 16)),
+            destination: IPAddress(ipv6High: bytes.be64(start + 24), low: bytes.be64(start + 32)),
             extensionCount: 0, fragment: nil, payload: start + 40 ..< end)
         var offset = start + 40
         var proto = next

@@ -180,8 +180,8 @@ extension PacketDecoder {
         } else {
             guard range.count >= 40, b.u8(s) >> 4 == 6 else { return }
             layer.version = 6
-            layer.source = IPAddress(value: b.be128(s + 8), isIPv4: false)
-            layer.destination = IPAddress(value: b.be128(s + 24), isIPv4: false)
+            layer.source = IPAddress(ipv6High: b.be64(s + 8), low: b.be64(s + 16))
+            layer.destination = IPAddress(ipv6High: b.be64(s + 24), low: b.be64(s + 32))
             layer.headerProtocol = IPProtocol(rawValue: b.u8(s + 6))
             let (upper, offset) = IPv6Header.skipExtensions(b, from: s + 40, end: range.upperBound,
                                                             first: layer.headerProtocol, weirds: &weirds)

@@ -14,6 +14,7 @@ public struct TCPHeader: Equatable, Sendable {
     public var payload: Range<Int>
 
     /// Parses the header at `start`; `end` is where the IP payload ends.
+    @inline(__always)
     public static func parse(_ bytes: FrameBytes, at start: Int, end: Int, snapped: Bool,
                              weirds: inout Weirds) -> TCPHeader? {
         guard start >= 0, end <= bytes.count, end - start >= 20 else { weirds.note(.tcpTruncated); return nil }

@@ -10,6 +10,7 @@ public struct UDPHeader: Equatable, Sendable {
     public var payload: Range<Int>
 
     /// Parses the header at `start`; `end` is where the IP payload ends.
+    @inline(__always)
     public static func parse(_ bytes: FrameBytes, at start: Int, end: Int, snapped: Bool,
                              weirds: inout Weirds) -> UDPHeader? {
         guard start >= 0, end <= bytes.count, end - start >= 8 else { weirds.note(.udpTruncated); return nil }

@@ -179,3 +179,24 @@ struct DecoderTableTests {
         #expect(decoder.weirds.total > 0)
     }
 }
+
+@Suite("DecodedPacket reuse")
+struct DecodedPacketResetTests {
+    @Test func isPlainDataSoResetByZeroingIsValid() {
+        #expect(_isPOD(DecodedPacket.self))
+    }
+
+    @Test func resetMatchesAFreshPacketAfterAFullDecode() {
+        var p = decode(PacketBuilder.ethernet(type: 0x0800, vlans: [7], PacketBuilder.ipv4(proto: 1, PacketBuilder.icmp(type: 3, PacketBuilder.ipv4(proto: 17, PacketBuilder.udp(sport: 1, dport: 2, []))))))
+        #expect(p.quoted.version == 4)
+        p.weird = .tcpTruncated
+        p.reset()
+        let fresh = DecodedPacket()
+        withUnsafeBytes(of: p) { a in withUnsafeBytes(of: fresh) { b in
+            // Compare field by field through the public view; padding bytes may differ.
+            #expect(p.timestamp == fresh.timestamp && p.linkType == fresh.linkType && p.weird == nil)
+            #expect(p.inner == fresh.inner && p.outer == fresh.outer && p.quoted == fresh.quoted)
+            #expect(p.vlanCount == 0 && !p.hasICMP && p.payload == 0..<0 && a.count == b.count)
+        } }
+    }
+}

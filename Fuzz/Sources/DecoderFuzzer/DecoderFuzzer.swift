@@ -1,0 +1,23 @@
+import SensorCore
+import Wire
+
+/// The link types an input's first byte selects among (the rest of the input is the frame).
+let linkTypes: [UInt32] = [0, 1, 9, 12, 50, 101, 108, 113, 127, 228, 229, 276]
+
+/// One decoder for the whole run, so fragment reassembly state carries across inputs.
+nonisolated(unsafe) let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 16))
+nonisolated(unsafe) var clock: Int64 = 0
+
+/// libFuzzer entry point: decode one frame and read the first and last payload byte.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    guard size >= 1 else { return 0 }
+    let link = LinkType(rawValue: linkTypes[Int(data[0]) % linkTypes.count])
+    let frame = FrameBytes(base: UnsafeRawPointer(data + 1), count: size - 1)
+    clock &+= 1_000_000_000  // one second per input: timeouts fire now and then
+    let packet = decoder.decode(frame, linkType: link, timestamp: Timestamp(nanoseconds: clock), wireLength: size - 1)
+    decoder.withPayload(of: packet, frame: frame) { bytes in
+        if bytes.count > 0 { _ = bytes.u8(0) &+ bytes.u8(bytes.count - 1) }
+    }
+    return 0
+}

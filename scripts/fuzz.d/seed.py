@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Seed corpus for the decoder fuzzer: every distinct frame (first 4 KiB) of every
+capture below DIR, prefixed with the byte that selects its link type in
+Fuzz/Sources/DecoderFuzzer. pcapng files are converted with editcap first.
+Usage: seed.py FIXTURES_DIR OUT_DIR"""
+import hashlib
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+LINK_TYPES = [0, 1, 9, 12, 50, 101, 108, 113, 127, 228, 229, 276]
+root, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+written = 0
+for dirpath, _, files in os.walk(root):
+    for name in sorted(files):
+        path = os.path.join(dirpath, name)
+        if name.endswith(".pcapng"):
+            tmp = tempfile.NamedTemporaryFile(suffix=".pcap", delete=False).name
+            if subprocess.run(["editcap", "-F", "pcap", path, tmp], capture_output=True).returncode != 0:
+                continue
+            path = tmp
+        elif not name.endswith(".pcap"):
+            continue
+        data = open(path, "rb").read()
+        if len(data) < 24:
+            continue
+        magic = struct.unpack("<I", data[:4])[0]
+        endian = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+        link = struct.unpack(endian + "I", data[20:24])[0] & 0xFFFF
+        if link not in LINK_TYPES:
+            continue
+        prefix = bytes([LINK_TYPES.index(link)])
+        offset = 24
+        while offset + 16 <= len(data):
+            caplen = struct.unpack(endian + "I", data[offset + 8:offset + 12])[0]
+            frame = data[offset + 16:offset + 16 + caplen][:4096]
+            offset += 16 + caplen
+            blob = prefix + frame
+            digest = hashlib.sha1(blob).hexdigest()
+            target = os.path.join(out, digest)
+            if not os.path.exists(target):
+                with open(target, "wb") as f:
+                    f.write(blob)
+                written += 1
+print(f"seed: {written} new frames in {out}", file=sys.stderr)
