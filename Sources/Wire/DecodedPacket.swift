@@ -92,7 +92,7 @@ public struct DecodedPacket: Sendable {
     /// avoids building a temporary and copying it, per packet.
     @inlinable public mutating func reset() {
         withUnsafeMutableBytes(of: &self) { $0.initializeMemory(as: UInt8.self, repeating: 0) }
-        linkType = .ethernet
+        linkType = LinkType(rawValue: 1)  // not `.ethernet`: a stored static costs a swift_once per use
         weird = nil
     }
 

@@ -22,23 +22,25 @@ extension PacketDecoder {
         !p.payloadInReassemblyBuffer && p.captureLength < p.wireLength
     }
 
+    /// Records an IP header as the innermost layer (and as the outer one when it is the first),
+    /// writing fields in place rather than through a temporary layer.
     @inline(__always)
-    func record(_ layer: IPLayer, _ p: inout DecodedPacket) {
-        if p.ipLayerCount == 0 { p.outer = layer }
-        p.inner = layer
+    func record(version: UInt8, source: IPAddress, destination: IPAddress, headerProtocol: IPProtocol,
+                upperProtocol: IPProtocol, _ p: inout DecodedPacket) {
+        p.inner.version = version
+        p.inner.source = source
+        p.inner.destination = destination
+        p.inner.headerProtocol = headerProtocol
+        p.inner.upperProtocol = upperProtocol
+        if p.ipLayerCount == 0 { p.outer = p.inner }
         p.ipLayerCount &+= 1
     }
 
     func decodeIPv4(_ b: FrameBytes, at start: Int, _ p: inout DecodedPacket, depth: Int) {
         guard let h = IPv4Header.parse(b, at: start, snapped: snapped(p),
                                        verifyChecksum: verifyChecksums, weirds: &weirds) else { return }
-        var layer = IPLayer()
-        layer.version = 4
-        layer.source = h.source
-        layer.destination = h.destination
-        layer.headerProtocol = h.proto
-        layer.upperProtocol = h.proto
-        record(layer, &p)
+        record(version: 4, source: h.source, destination: h.destination, headerProtocol: h.proto,
+               upperProtocol: h.proto, &p)
         p.ttl = h.ttl
         p.ipTotalLength = h.totalLength
         p.ipIdentification = UInt32(h.identification)
@@ -58,13 +60,8 @@ extension PacketDecoder {
 
     func decodeIPv6(_ b: FrameBytes, at start: Int, _ p: inout DecodedPacket, depth: Int) {
         guard let h = IPv6Header.parse(b, at: start, snapped: snapped(p), weirds: &weirds) else { return }
-        var layer = IPLayer()
-        layer.version = 6
-        layer.source = h.source
-        layer.destination = h.destination
-        layer.headerProtocol = h.nextHeader
-        layer.upperProtocol = h.upperProtocol
-        record(layer, &p)
+        record(version: 6, source: h.source, destination: h.destination, headerProtocol: h.nextHeader,
+               upperProtocol: h.upperProtocol, &p)
         p.ttl = h.hopLimit
         p.ipTotalLength = 40 + h.payloadLength
         p.isFragment = false
