@@ -223,11 +223,12 @@ public final class PacketDecoder {
 }
 
 extension PacketDecoder {
+    /// Every link type the decoder understands (the fuzzer picks among these too).
+    public static let supportedLinkTypes: [LinkType] =
+        [0, 1, 9, 12, 14, 50, 101, 108, 113, 127, 228, 229, 276].map { LinkType(rawValue: $0) }
+
     /// True for link types the decoder understands.
     public static func supports(_ linkType: LinkType) -> Bool {
-        switch linkType.rawValue {
-        case 0, 1, 9, 12, 14, 50, 101, 108, 113, 127, 228, 229, 276: true
-        default: false
-        }
+        supportedLinkTypes.contains(linkType)
     }
 }

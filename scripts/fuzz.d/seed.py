@@ -10,7 +10,8 @@ import subprocess
 import sys
 import tempfile
 
-LINK_TYPES = [0, 1, 9, 12, 50, 101, 108, 113, 127, 228, 229, 276]
+# Must match PacketDecoder.supportedLinkTypes (Sources/Wire/PacketDecoder.swift).
+LINK_TYPES = [0, 1, 9, 12, 14, 50, 101, 108, 113, 127, 228, 229, 276]
 root, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
 written = 0

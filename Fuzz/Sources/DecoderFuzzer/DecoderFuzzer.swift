@@ -2,7 +2,7 @@ import SensorCore
 import Wire
 
 /// The link types an input's first byte selects among (the rest of the input is the frame).
-let linkTypes: [UInt32] = [0, 1, 9, 12, 50, 101, 108, 113, 127, 228, 229, 276]
+let linkTypes = PacketDecoder.supportedLinkTypes
 
 /// One decoder for the whole run, so fragment reassembly state carries across inputs.
 nonisolated(unsafe) let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 16))
@@ -12,7 +12,7 @@ nonisolated(unsafe) var clock: Int64 = 0
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size >= 1 else { return 0 }
-    let link = LinkType(rawValue: linkTypes[Int(data[0]) % linkTypes.count])
+    let link = linkTypes[Int(data[0]) % linkTypes.count]
     let frame = FrameBytes(base: UnsafeRawPointer(data + 1), count: size - 1)
     clock &+= 1_000_000_000  // one second per input: timeouts fire now and then
     let packet = decoder.decode(frame, linkType: link, timestamp: Timestamp(nanoseconds: clock), wireLength: size - 1)
@@ -20,4 +20,18 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         if bytes.count > 0 { _ = bytes.u8(0) &+ bytes.u8(bytes.count - 1) }
     }
     return 0
+}
+
+/// libFuzzer's driver (compiler-rt), run from the entry point SwiftPM gives executables.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(_ argc: UnsafeMutablePointer<Int32>,
+               _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+               _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+
+/// SwiftPM links executables with `main` renamed to `<module>_main`; start libFuzzer from it.
+@_cdecl("DecoderFuzzer_main")
+public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return runDriver(&count, &arguments) { data, size in fuzzOne(data, size) }
 }
