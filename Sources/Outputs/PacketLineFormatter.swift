@@ -37,12 +37,13 @@ public struct PacketLineFormatter {
         case 4: out.append(" IP " as StaticString)
         case 6: out.append(" IP6 " as StaticString)
         default:
-            if p.linkType.rawValue == 1 || p.etherType != .none {
+            if p.etherType != .none {
                 out.append(" ethertype 0x" as StaticString)
                 appendHex16(p.etherType.rawValue, to: out)
             } else {
-                out.append(" link " as StaticString)
+                out.append(" non-IP " as StaticString)
                 out.append(p.linkType.name)
+                out.append(" frame" as StaticString)
             }
             out.append(", length " as StaticString)
             out.appendDecimal(p.wireLength)

@@ -66,3 +66,31 @@ struct CommandLineTests {
         #expect(r.out.contains("--stats-only") && r.out.contains("pcapng"))
     }
 }
+
+#if os(Linux)
+/// SIGINT and SIGTERM stop a live capture cleanly: summary, libpcap's counters, exit 0.
+@Suite("quietwire live stop", .enabled(if: getuid() == 0, "live capture needs root"))
+struct LiveStopTests {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func signalStopsCleanlyWithStatistics(signal: Int32) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLineTests.binary)
+        p.arguments = ["decode", "--interface", LiveCaptureTests.loopbackName, "--filter", "udp port 9"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        usleep(700_000)
+        kill(p.processIdentifier, signal)
+        let started = Date()
+        while p.isRunning && Date().timeIntervalSince(started) < 5 { usleep(50_000) }
+        #expect(!p.isRunning, "quietwire did not stop within 5 s of the signal")
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("capture: received="), "summary without libpcap statistics: \(text)")
+        #expect(text.contains("stopped early"))
+    }
+}
+#endif
