@@ -1,6 +1,7 @@
 import SensorCore
 
 /// Per-run decoder counters: packets, bytes, link types, network and transport protocols.
+/// A snapshot; the decoder counts in `StatisticsCounter`.
 public struct DecodeStatistics: Sendable {
     /// Frames decoded.
     public var packets: UInt64 = 0
@@ -25,43 +26,8 @@ public struct DecodeStatistics: Sendable {
     public var tunnelled: UInt64 = 0
     /// Frames with at least one weird.
     public var withWeirds: UInt64 = 0
-    /// Index in `linkTypes` of the previous frame's link type (they rarely change).
-    @usableFromInline var lastLinkType = 0
 
     public init() {}
-
-    /// Counts one decoded frame. Takes scalars rather than the packet, which the caller
-    /// holds `inout`: passing it by value would copy a few hundred bytes per packet.
-    @inlinable public mutating func count(linkType: LinkType, captureLength: Int, wireLength: Int,
-                                          ipVersion: UInt8, ipProtocol: IPProtocol, isFragment: Bool,
-                                          reassembled: Bool, tunnelled: Bool, weird: Bool) {
-        packets &+= 1
-        capturedBytes &+= UInt64(captureLength)
-        wireBytes &+= UInt64(wireLength)
-        if captureLength < wireLength { snapped &+= 1 }
-        if lastLinkType < linkTypes.count && linkTypes[lastLinkType].0 == linkType {
-            linkTypes[lastLinkType].1 &+= 1
-        } else if let i = linkTypes.firstIndex(where: { $0.0 == linkType }) {
-            linkTypes[i].1 &+= 1
-            lastLinkType = i
-        } else {
-            linkTypes.append((linkType, 1))
-            lastLinkType = linkTypes.count - 1
-        }
-        switch ipVersion {
-        case 4: ipv4 &+= 1
-        case 6: ipv6 &+= 1
-        default: nonIP &+= 1
-        }
-        if isFragment {
-            fragments &+= 1
-        } else if ipVersion != 0 {
-            protocols[Int(ipProtocol.rawValue)] &+= 1
-        }
-        if reassembled { self.reassembled &+= 1 }
-        if tunnelled { self.tunnelled &+= 1 }
-        if weird { withWeirds &+= 1 }
-    }
 
     /// Adds another run's counters into these.
     public mutating func add(_ o: DecodeStatistics) {

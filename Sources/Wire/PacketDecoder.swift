@@ -7,8 +7,9 @@ import SensorCore
 public final class PacketDecoder {
     /// Malformed-input counters for every frame decoded so far.
     public var weirds = Weirds()
-    /// Protocol and volume counters for every frame decoded so far.
-    public var statistics = DecodeStatistics()
+    /// Protocol and volume counters for every frame decoded so far (a snapshot).
+    public var statistics: DecodeStatistics { counter.snapshot() }
+    let counter = StatisticsCounter()
     /// IPv4/IPv6 fragment reassembly state.
     public let reassembler: FragmentReassembler
     /// Verify IPv4 header checksums (counted as `ipv4_bad_checksum`, never dropped).
@@ -54,9 +55,9 @@ public final class PacketDecoder {
             p.weirdCount = UInt8(truncatingIfNeeded: min(noted, 255))
             p.weird = weirds.last
         }
-        statistics.count(linkType: linkType, captureLength: p.captureLength, wireLength: p.wireLength,
-                         ipVersion: p.inner.version, ipProtocol: p.inner.upperProtocol, isFragment: p.isFragment,
-                         reassembled: p.reassembledFragments > 0, tunnelled: p.tunnel != .none, weird: noted > 0)
+        counter.count(linkType: linkType, captureLength: p.captureLength, wireLength: p.wireLength,
+                      ipVersion: p.inner.version, ipProtocol: p.inner.upperProtocol, isFragment: p.isFragment,
+                      reassembled: p.reassembledFragments > 0, tunnelled: p.tunnel != .none, weird: noted > 0)
     }
 
     /// Runs `body` over the bytes `packet.payload` indexes: the frame, or the reassembly buffer.
