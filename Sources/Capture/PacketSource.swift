@@ -19,6 +19,9 @@ public final class PacketSource: @unchecked Sendable {
     private let handle: OpaquePointer
     private let stopRequested = Atomic<Bool>(false)
     private var linkType: LinkType
+    /// Multiplier turning libpcap's sub-second field into nanoseconds (1000 when a live
+    /// source could only deliver microseconds).
+    private var subsecondScale: Int64 = 1
     /// Read buffer handed to stdio for file sources.
     private var readBuffer: UnsafeMutableRawPointer?
     /// Frames delivered so far (after filtering).
@@ -107,7 +110,9 @@ public final class PacketSource: @unchecked Sendable {
                 throw .liveFailed(interface: options.interface, detail: message)
             }
         }
-        return PacketSource(name: options.interface, isLive: true, handle: handle, readBuffer: nil)
+        let source = PacketSource(name: options.interface, isLive: true, handle: handle, readBuffer: nil)
+        if pcap_get_tstamp_precision(handle) != Int32(PCAP_TSTAMP_PRECISION_NANO) { source.subsecondScale = 1000 }
+        return source
     }
 
     /// Compiles `expression` (pcap-filter(7)) and applies it; for files libpcap filters in user space.
@@ -134,7 +139,7 @@ public final class PacketSource: @unchecked Sendable {
         if status == 1, let header, let data {
             let h = header.pointee
             // At nanosecond precision libpcap stores nanoseconds in tv_usec.
-            let ts = Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec))
+            let ts = Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec) &* subsecondScale)
             let captured = Int(h.caplen)
             delivered &+= 1
             return .frame(Frame(

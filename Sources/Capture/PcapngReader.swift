@@ -119,8 +119,10 @@ final class PcapngReader {
                         let r = byte(o + 4)
                         let exponent = Int(r & 0x7f)
                         if r & 0x80 == 0 {
-                            if exponent <= 19 { i.unitsPerSecond = (0..<exponent).reduce(1) { v, _ in v * 10 } }
-                        } else if exponent < 64 {
+                            guard exponent <= 19 else { return .failed("if_tsresol 10^-\(exponent) is beyond 64-bit timestamps") }
+                            i.unitsPerSecond = (0..<exponent).reduce(1) { v, _ in v * 10 }
+                        } else {
+                            guard exponent < 64 else { return .failed("if_tsresol 2^-\(exponent) is beyond 64-bit timestamps") }
                             i.unitsPerSecond = 1 << UInt64(exponent)
                         }
                     } else if code == 14 && optionLength >= 8 {  // if_tsoffset
@@ -151,7 +153,7 @@ final class PcapngReader {
     }
 
     private func frame(_ i: Interface, units: UInt64, at offset: Int, captured: Int, original: Int) -> Frame {
-        let seconds = Int64(units / i.unitsPerSecond) &+ i.offsetSeconds
+        let seconds = Int64(clamping: units / i.unitsPerSecond) &+ i.offsetSeconds
         let remainder = units % i.unitsPerSecond
         let nanos = Int64(Double(remainder) * 1e9 / Double(i.unitsPerSecond))
         let base = UnsafeRawPointer(storage + offset)

@@ -14,11 +14,15 @@ public struct Timestamp: Comparable, Hashable, Sendable {
 
     /// Whole seconds since the epoch (floor).
     @inlinable public var seconds: Int64 {
-        nanoseconds >= 0 ? nanoseconds / 1_000_000_000 : (nanoseconds - 999_999_999) / 1_000_000_000
+        let (q, r) = nanoseconds.quotientAndRemainder(dividingBy: 1_000_000_000)
+        return r < 0 ? q - 1 : q
     }
 
     /// The sub-second part, 0 ..< 1_000_000_000 nanoseconds.
-    @inlinable public var subsecondNanoseconds: Int64 { nanoseconds - seconds * 1_000_000_000 }
+    @inlinable public var subsecondNanoseconds: Int64 {
+        let r = nanoseconds % 1_000_000_000
+        return r < 0 ? r + 1_000_000_000 : r
+    }
 
     /// Seconds since the epoch as a Double (for logs and JSON).
     @inlinable public var secondsDouble: Double { Double(nanoseconds) / 1e9 }

@@ -36,6 +36,15 @@ public struct DecodedPacket: Sendable {
     /// The carrying UDP ports of a UDP tunnel (VXLAN, Geneve, GTP-U).
     public var tunnelSourcePort: UInt16 = 0
     public var tunnelDestinationPort: UInt16 = 0
+    /// Total length of the first (outer) IP header's datagram, in bytes.
+    public var outerIPTotalLength = 0
+    /// The innermost IP payload's declared length (after IPv6 extension headers), in bytes.
+    public var ipPayloadLength = 0
+    /// Payload bytes of the carrying UDP datagram of a UDP tunnel (declared, not captured).
+    public var tunnelPayloadLength = 0
+    /// Transport payload as declared by the headers (not cut by the snap length), in bytes:
+    /// TCP: IP payload minus TCP header; UDP: its length minus 8; ICMP: message minus 8.
+    public var payloadLength = 0
     /// TTL or hop limit of the innermost header.
     public var ttl: UInt8 = 0
     /// Length of the innermost IP datagram in bytes, header included (as declared).

@@ -38,6 +38,7 @@ public final class FragmentReassembler {
     private var freeBuffers: [UnsafeMutableRawBufferPointer] = []
     private var bytesHeld = 0
     private var oldest: Timestamp? = nil
+    private var newestSeen: Timestamp? = nil
     /// Where the last completed datagram's payload is; valid until the next `add`.
     private let output: UnsafeMutableRawBufferPointer
 
@@ -78,11 +79,15 @@ public final class FragmentReassembler {
             return nil
         }
         if more && data.count % 8 != 0 { weirds.note(.fragmentInconsistentLength) }
-        let index: Int
+        var index: Int
         if let i = slotIndex(key) {
             index = i
         } else {
-            guard slots.count < maximumDatagrams else { weirds.note(.fragmentTableFull); return nil }
+            // Full: the oldest incomplete datagram makes room (a flood cannot freeze reassembly).
+            while slots.count >= maximumDatagrams, let oldest = oldestSlot() {
+                weirds.note(.fragmentTableFull)
+                drop(oldest)
+            }
             let buffer = freeBuffers.popLast()
                 ?? .allocate(byteCount: FragmentReassembler.maximumDatagramLength, alignment: 16)
             var ranges: [Range<Int>] = []
@@ -91,16 +96,26 @@ public final class FragmentReassembler {
                               upperProtocol: 0, haveFirst: false, held: 0, buffer: buffer))
             index = slots.count - 1
             if oldest == nil || now < oldest! { oldest = now }
+            if newestSeen == nil || now > newestSeen! { newestSeen = now }
         }
         guard slots[index].fragments < FragmentReassembler.maximumFragmentsPerDatagram else {
             weirds.note(.fragmentTooMany); drop(index); return nil
         }
-        guard bytesHeld + data.count <= maximumBytes else {
-            weirds.note(.fragmentMemoryLimit); drop(index); return nil
+        while bytesHeld + data.count > maximumBytes {
+            guard let oldest = oldestSlot(excluding: index) else {
+                weirds.note(.fragmentMemoryLimit); drop(index); return nil
+            }
+            weirds.note(.fragmentMemoryLimit)
+            let lastBefore = slots.count - 1
+            drop(oldest)  // swap-removes: the last slot moves into `oldest`'s place
+            if index == lastBefore { index = oldest }
         }
         if !more {
             if let total = slots[index].total, total != end {
                 weirds.note(.fragmentInconsistentLength); drop(index); return nil
+            }
+            if let held = slots[index].ranges.last, held.upperBound > end {
+                weirds.note(.fragmentInconsistentLength); drop(index); return nil  // data past the declared end
             }
             slots[index].total = end
         }
@@ -138,17 +153,22 @@ public final class FragmentReassembler {
                          upperProtocol: IPProtocol(rawValue: slot.upperProtocol), fragments: slot.fragments)
     }
 
-    /// Drops datagrams that waited longer than the timeout.
+    /// Drops datagrams that waited longer than the timeout. Time is compared in either
+    /// direction, so a fragment stamped in the future cannot hold its slot forever.
     public func expire(now: Timestamp, weirds: inout Weirds) {
-        guard let first = oldest, now.nanoseconds(since: first) > timeoutNanoseconds else { return }
+        guard !slots.isEmpty else { return }
+        if let first = oldest, now.nanoseconds(since: first).magnitude <= UInt64(timeoutNanoseconds),
+           let newest = newestSeen, now.nanoseconds(since: newest).magnitude <= UInt64(timeoutNanoseconds) { return }
         var i = 0
         oldest = nil
+        newestSeen = nil
         while i < slots.count {
-            if now.nanoseconds(since: slots[i].firstSeen) > timeoutNanoseconds {
+            if now.nanoseconds(since: slots[i].firstSeen).magnitude > UInt64(timeoutNanoseconds) {
                 weirds.note(.fragmentTimeout)
                 drop(i)
             } else {
                 if oldest == nil || slots[i].firstSeen < oldest! { oldest = slots[i].firstSeen }
+                if newestSeen == nil || slots[i].firstSeen > newestSeen! { newestSeen = slots[i].firstSeen }
                 i += 1
             }
         }
@@ -161,10 +181,20 @@ public final class FragmentReassembler {
             drop(slots.count - 1)
         }
         oldest = nil
+        newestSeen = nil
     }
 
     /// Incomplete datagrams held now.
     public var pending: Int { slots.count }
+
+    /// The slot that has waited longest, other than `excluding`.
+    private func oldestSlot(excluding: Int = -1) -> Int? {
+        var best: Int? = nil
+        for i in slots.indices where i != excluding {
+            if best == nil || slots[i].firstSeen < slots[best!].firstSeen { best = i }
+        }
+        return best
+    }
 
     private func slotIndex(_ key: FragmentKey) -> Int? {
         for i in slots.indices where slots[i].key == key { return i }

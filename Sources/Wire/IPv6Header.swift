@@ -70,7 +70,8 @@ public struct IPv6Header: Equatable, Sendable {
                     ? (Int(bytes.u8(offset + 1)) + 2) * 4
                     : (Int(bytes.u8(offset + 1)) + 1) * 8
                 guard end - offset >= length else { weirds.note(.ipv6ExtensionTruncated); break walk }
-                if proto != .ah && proto != .routing && !optionsAreWellFormed(bytes, from: offset + 2, to: offset + length) {
+                if (proto == .hopByHop || proto == .destinationOptions)
+                    && !optionsAreWellFormed(bytes, from: offset + 2, to: offset + length) {
                     weirds.note(.ipv6OptionMalformed)
                 }
                 proto = IPProtocol(rawValue: bytes.u8(offset))
@@ -131,10 +132,11 @@ public struct IPv6Header: Equatable, Sendable {
 }
 
 extension IPProtocol {
-    /// Hop-by-hop, routing, destination options and AH: extension headers walked to reach the upper layer.
+    /// Hop-by-hop, routing, destination options, AH, HIP and shim6: extension headers walked to
+    /// reach the upper layer.
     @inlinable var isSkippableExtension: Bool {
         switch rawValue {
-        case 0, 43, 60, 51: true
+        case 0, 43, 60, 51, 139, 140: true
         default: false
         }
     }

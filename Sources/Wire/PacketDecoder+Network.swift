@@ -43,6 +43,8 @@ extension PacketDecoder {
                upperProtocol: h.proto, &p)
         p.ttl = h.ttl
         p.ipTotalLength = h.totalLength
+        if p.ipLayerCount == 1 { p.outerIPTotalLength = h.totalLength }
+        p.ipPayloadLength = h.totalLength >= h.headerLength ? h.totalLength - h.headerLength : 0
         p.ipIdentification = UInt32(h.identification)
         p.isFragment = false
         p.payload = h.payload
@@ -64,6 +66,9 @@ extension PacketDecoder {
                upperProtocol: h.upperProtocol, &p)
         p.ttl = h.hopLimit
         p.ipTotalLength = 40 + h.payloadLength
+        if p.ipLayerCount == 1 { p.outerIPTotalLength = p.ipTotalLength }
+        // Declared payload after the extension headers walked (0 for a jumbogram: use captured).
+        p.ipPayloadLength = max(0, h.payloadLength - (h.payload.lowerBound - start - 40))
         p.isFragment = false
         p.payload = h.payload
         if let f = h.fragment, h.isFragment {
@@ -85,8 +90,9 @@ extension PacketDecoder {
     func reassemble(_ b: FrameBytes, key: FragmentKey, offset: Int, more: Bool, data: Range<Int>,
                     upper: IPProtocol, headerLength: Int, _ p: inout DecodedPacket, depth: Int, version6: Bool) {
         p.isFragment = true
-        // A fragment inside an already reassembled datagram is left as it is (one buffer).
-        guard !p.payloadInReassemblyBuffer else { return }
+        // A fragment inside an already reassembled datagram is left as it is (one buffer), and a
+        // fragment the snap length cut would leave a hole or a wrong end: neither is reassembled.
+        guard !p.payloadInReassemblyBuffer, p.ipPayloadLength <= data.count || p.captureLength == p.wireLength else { return }
         guard let done = reassembler.add(key, offset: offset, more: more, data: b.slice(data),
                                          upperProtocol: upper.rawValue, now: p.timestamp,
                                          weirds: &weirds) else { return }
@@ -95,11 +101,13 @@ extension PacketDecoder {
         p.reassembledFragments = UInt16(truncatingIfNeeded: done.fragments)
         p.payloadInReassemblyBuffer = true
         p.ipTotalLength = headerLength + done.bytes.count
+        p.ipPayloadLength = done.bytes.count
         var proto = done.upperProtocol
         var start = 0
         if version6 {
             (proto, start) = IPv6Header.skipExtensions(done.bytes, from: 0, end: done.bytes.count,
                                                        first: proto, weirds: &weirds)
+            p.ipPayloadLength = done.bytes.count - start
         }
         p.inner.upperProtocol = proto
         if p.ipLayerCount == 1 { p.outer.upperProtocol = proto }
@@ -123,6 +131,7 @@ extension PacketDecoder {
             p.tcpWindow = t.window
             p.tcpHeaderLength = UInt8(truncatingIfNeeded: t.headerLength)
             p.payload = t.payload
+            p.payloadLength = max(0, declaredIPPayload(p, range) - t.headerLength)
         case 17:
             guard let u = UDPHeader.parse(b, at: range.lowerBound, end: range.upperBound,
                                           snapped: snapped(p), weirds: &weirds) else { return }
@@ -130,6 +139,8 @@ extension PacketDecoder {
             p.sourcePort = u.sourcePort
             p.destinationPort = u.destinationPort
             p.payload = u.payload
+            let ipPayload = declaredIPPayload(p, range)
+            p.payloadLength = max(0, (u.length >= 8 ? min(u.length, ipPayload) : ipPayload) - 8)
             decodeUDPTunnel(b, u, &p, depth: depth)
         case 1 where !version6, 58 where version6:
             guard let i = ICMPHeader.parse(b, at: range.lowerBound, end: range.upperBound,
@@ -140,6 +151,7 @@ extension PacketDecoder {
             p.icmpIdentifier = i.identifier
             p.icmpSequence = i.sequence
             p.payload = i.body
+            p.payloadLength = max(0, declaredIPPayload(p, range) - 8)
             if i.isError { decodeQuoted(b, i.body, &p, version6: version6) }
         case 132:  // SCTP common header (RFC 9260 section 3.1)
             guard range.count >= 12 else { return }
@@ -156,6 +168,13 @@ extension PacketDecoder {
         default:
             break
         }
+    }
+
+    /// The innermost IP payload's declared length in bytes (not cut by the snap length),
+    /// or the captured length when the header declared nothing usable.
+    @inline(__always)
+    func declaredIPPayload(_ p: DecodedPacket, _ range: Range<Int>) -> Int {
+        p.ipPayloadLength > 0 ? p.ipPayloadLength : range.count
     }
 
     /// The header quoted in an ICMP error (RFC 792; RFC 4443 section 3): addresses, protocol, ports.

@@ -67,8 +67,10 @@ extension PacketDecoder {
             if p.hasPorts {
                 p.tunnelSourcePort = p.sourcePort
                 p.tunnelDestinationPort = p.destinationPort
+                p.tunnelPayloadLength = p.payloadLength
             }
         }
+        p.payloadLength = 0
         p.hasPorts = false
         p.sourcePort = 0
         p.destinationPort = 0
@@ -161,6 +163,7 @@ extension PacketDecoder {
             guard range.upperBound - s >= header else { weirds.note(.erspanTruncated); return }
             decodeEthernet(inner, at: s + header, &p, depth: depth + 1)
         case 0x880B:
+            guard range.upperBound > s else { return }  // PPTP acknowledgment without payload
             guard enterTunnel(.gre, &p, depth: depth) else { return }
             decodePPP(inner, from: s, end: range.upperBound, &p, depth: depth + 1)
         default:

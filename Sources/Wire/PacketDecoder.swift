@@ -126,11 +126,13 @@ public final class PacketDecoder {
         }
     }
 
-    /// 802.2 LLC; only SNAP with an OUI of zero carries an Ethernet type we follow.
+    /// 802.2 LLC; only SNAP with the RFC 1042 (00-00-00) or 802.1H (00-00-F8) OUI carries an
+    /// Ethernet type we follow.
     func decodeLLC(_ b: FrameBytes, at start: Int, _ p: inout DecodedPacket, depth: Int) {
         guard b.count - start >= 3 else { weirds.note(.llcTruncated); return }
         guard b.u8(start) == 0xAA, b.u8(start + 1) == 0xAA, b.u8(start + 2) == 0x03 else { return }
         guard b.count - start >= 8 else { weirds.note(.llcTruncated); return }
+        guard b.u8(start + 3) == 0, b.u8(start + 4) == 0, b.u8(start + 5) == 0 || b.u8(start + 5) == 0xF8 else { return }
         decodeEtherType(b, EtherType(rawValue: b.be16(start + 6)), at: start + 8, &p, depth: depth)
     }
 
@@ -204,13 +206,14 @@ public final class PacketDecoder {
         // A frame check sequence at the end is flagged in the Flags field (bit 0x10); it is
         // only present when the present-word's bit 1 is set. Trailing bytes are harmless to IP.
         let start = length
-        guard b.count - start >= 24 else { weirds.note(.ieee80211Truncated); return }
+        guard b.count - start >= 2 else { weirds.note(.ieee80211Truncated); return }
         let frameControl = b.u8(start)
         let flags = b.u8(start + 1)
         let type = (frameControl >> 2) & 0x3
         let subtype = frameControl >> 4
-        guard type == 2 else { return }  // only data frames carry IP
+        guard type == 2 else { return }  // only data frames carry IP; control frames are short
         guard subtype & 0x4 == 0 else { return }  // null-function frames carry nothing
+        guard b.count - start >= 24 else { weirds.note(.ieee80211Truncated); return }
         var header = 24
         if flags & 0x3 == 0x3 { header += 6 }       // ToDS and FromDS: fourth address
         if subtype & 0x8 != 0 {

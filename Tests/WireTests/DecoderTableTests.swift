@@ -200,3 +200,26 @@ struct DecodedPacketResetTests {
         } }
     }
 }
+
+@Suite("Link and tunnel corner cases (review findings)")
+struct LinkCornerTests {
+    @Test func shortControlFramesOn80211AreNotWeird() {
+        let radiotap: [UInt8] = [0, 0, 8, 0, 0, 0, 0, 0]
+        let ack: [UInt8] = [0xd4, 0, 0, 0, 1, 2, 3, 4, 5, 6]  // 802.11 ACK: 10 bytes, control type
+        #expect(decode(radiotap + ack, link: .ieee80211Radiotap).weirdCount == 0)
+    }
+
+    @Test func pptpAcknowledgmentWithoutPayloadIsNotATunnel() {
+        // GRE v1 with K and A set, no sequence, no payload.
+        let gre = PacketBuilder.gre(protocolType: 0x880B, flags: 0x2081, extra: [0, 0, 0, 7, 0, 0, 0, 9], [])
+        let p = decode(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 47, gre)))
+        #expect(p.weirdCount == 0 && p.tunnel == .none)
+    }
+
+    @Test func snapWithForeignOUIIsNotIP() {
+        let llc: [UInt8] = [0xAA, 0xAA, 0x03, 0x00, 0x0C, 0x00, 0x08, 0x00]  // Cisco OUI, PID 0x0800
+        var frame: [UInt8] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+        frame += PacketBuilder.be16(llc.count + 28) + llc + PacketBuilder.ipv4(proto: 17, PacketBuilder.udp(sport: 1, dport: 2, []))
+        #expect(decode(frame).ipVersion == 0)
+    }
+}

@@ -91,3 +91,57 @@ struct FragmentReassemblyTests {
         #expect(decoder.weirds[.fragmentMemoryLimit] > 0)
     }
 }
+
+@Suite("Reassembly under hostile timing and lengths (review findings)")
+struct FragmentHostileTests {
+    let udp = PacketBuilder.udp(sport: 5353, dport: 53, Array(0..<40))
+
+    @Test func futureTimestampsDoNotPinSlots() {
+        let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 4))
+        for id in 0..<4 {
+            _ = decode(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 17, id: id, flagsOffset: 0x2000, totalLength: 44, Array(udp[0..<24]))),
+                       decoder: decoder, at: 4_000_000_000)  // year 2096
+        }
+        _ = decode(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 17, id: 99, flagsOffset: 0x2000, totalLength: 44, Array(udp[0..<24]))),
+                   decoder: decoder, at: 1_700_000_000)
+        #expect(decoder.weirds[.fragmentTimeout] == 4, "fragments stamped in the future expire too")
+        #expect(decoder.reassembler.pending == 1)
+    }
+
+    @Test func fullTableEvictsTheOldestInsteadOfRefusingNewDatagrams() {
+        let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 2))
+        func first(_ id: Int) -> [UInt8] { PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 17, id: id, flagsOffset: 0x2000, totalLength: 44, Array(udp[0..<24]))) }
+        func second(_ id: Int) -> [UInt8] { PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 17, id: id, flagsOffset: 3, Array(udp[24...]))) }
+        _ = decode(first(1), decoder: decoder, at: 10)
+        _ = decode(first(2), decoder: decoder, at: 11)
+        _ = decode(first(3), decoder: decoder, at: 12)   // evicts id 1
+        #expect(decoder.weirds[.fragmentTableFull] == 1)
+        #expect(decode(second(3), decoder: decoder, at: 13).reassembledFragments == 2)
+    }
+
+    @Test func lastFragmentEndingBeforeHeldDataDropsTheDatagram() {
+        let decoder = PacketDecoder()
+        _ = decode(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 17, flagsOffset: 0x2000, totalLength: 44, Array(udp[0..<24]))), decoder: decoder)
+        _ = decode(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 17, flagsOffset: 1, [])), decoder: decoder)
+        #expect(decoder.weirds[.fragmentInconsistentLength] == 1)
+        #expect(decoder.reassembler.pending == 0)
+    }
+
+    @Test func snappedFragmentsAreNotReassembled() {
+        let decoder = PacketDecoder()
+        let first = PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(proto: 17, flagsOffset: 0x2000, totalLength: 44, Array(udp[0..<24])))
+        let cut = Array(first.prefix(first.count - 8))
+        let p = decode(cut, wireLength: first.count, decoder: decoder)
+        #expect(p.isFragment && decoder.reassembler.pending == 0)
+    }
+}
+
+@Suite("Timestamps at the extremes (review findings)")
+struct TimestampExtremeTests {
+    @Test(arguments: [Int64.min, Int64.min + 1, -1, 0, Int64.max])
+    func splitNeverTraps(ns: Int64) {
+        let t = Timestamp(nanoseconds: ns)
+        #expect(t.subsecondNanoseconds >= 0 && t.subsecondNanoseconds < 1_000_000_000)
+        #expect(t.seconds.multipliedReportingOverflow(by: 1_000_000_000).partialValue &+ t.subsecondNanoseconds == ns)
+    }
+}
