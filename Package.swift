@@ -18,6 +18,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(
@@ -28,12 +29,16 @@ let package = Package(
         .target(name: "SensorCore", swiftSettings: hotPath),
         .target(name: "Capture", dependencies: ["SensorCore", "CPcap"], swiftSettings: hotPath),
         .target(name: "Wire", dependencies: ["SensorCore"], swiftSettings: hotPath),
-        .target(name: "Outputs", dependencies: ["SensorCore", "Wire"], swiftSettings: hotPath),
-        .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Outputs"], swiftSettings: hotPath),
+        .target(
+            name: "Flows",
+            dependencies: ["SensorCore", "Wire", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: hotPath),
+        .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows"], swiftSettings: hotPath),
+        .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Outputs"], swiftSettings: hotPath),
         .executableTarget(
             name: "quietwire",
             dependencies: [
-                "Pipeline", "Capture", "Outputs", "Wire", "SensorCore",
+                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -41,9 +46,10 @@ let package = Package(
         .testTarget(name: "SensorCoreTests", dependencies: ["SensorCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Capture", "Wire", "Outputs", "TestSupport"],
+            dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Outputs", "TestSupport"],
             resources: []
         ),
     ],

@@ -1,0 +1,50 @@
+import SensorCore
+
+/// A finished (or interim) flow, as conn.log describes it.
+public struct FlowRecord: Sendable {
+    /// First packet's time.
+    public var start: Timestamp
+    /// Last packet's time.
+    public var end: Timestamp
+    public var uid: String
+    public var originator: IPAddress
+    public var originatorPort: UInt16
+    public var responder: IPAddress
+    public var responderPort: UInt16
+    public var proto: UInt8
+    /// Services identified from the bytes ("dns", "ssl", "http", "ssh", "quic", or a tunnel).
+    public var service: [String]
+    public var connState: String
+    public var history: String
+    public var originatorBytes: UInt64
+    public var responderBytes: UInt64
+    public var originatorPackets: UInt64
+    public var responderPackets: UInt64
+    public var originatorIPBytes: UInt64
+    public var responderIPBytes: UInt64
+    public var missedBytes: UInt64
+    public var localOriginator: Bool
+    public var localResponder: Bool
+    public var vlan: UInt16
+    public var communityID: String
+    /// True when a tunnel carried this flow.
+    public var tunnelled: Bool
+    /// True for an interim record of a flow still open.
+    public var interim: Bool
+
+    /// Seconds from first to last packet.
+    public var duration: Double { Double(end.nanoseconds(since: start)) / 1e9 }
+
+    /// conn.log's `proto`: tcp, udp, icmp (both versions) or unknown_transport.
+    public var transportName: String {
+        switch proto {
+        case 6: "tcp"
+        case 17: "udp"
+        case 1, 58: "icmp"
+        default: "unknown_transport"
+        }
+    }
+
+    /// Egress: a local originator talking to a non-local responder (DESIGN.md).
+    public var isEgress: Bool { localOriginator && !localResponder }
+}

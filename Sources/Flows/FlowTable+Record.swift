@@ -1,0 +1,101 @@
+import SensorCore
+
+extension FlowTable {
+    /// The conn.log view of a flow.
+    func record(_ f: Flow, interim: Bool) -> FlowRecord {
+        let proto = f.key.proto
+        let tcp = proto == 6
+        let origBytes = tcp ? f.orig.tcpSize : f.orig.payloadBytes
+        let respBytes = tcp ? f.resp.tcpSize : f.resp.payloadBytes
+        var history = f.history.text
+        if history.isEmpty { history = "" }
+        return FlowRecord(
+            start: f.start, end: f.last, uid: FlowTable.uid(f.uid, seed: seed),
+            originator: f.originator, originatorPort: f.originatorPort,
+            responder: f.responder, responderPort: f.responderPort, proto: proto,
+            service: Service(rawValue: f.services).names,
+            connState: FlowTable.connState(f),
+            history: history,
+            originatorBytes: origBytes, responderBytes: respBytes,
+            originatorPackets: f.orig.packets, responderPackets: f.resp.packets,
+            originatorIPBytes: f.orig.ipBytes, responderIPBytes: f.resp.ipBytes,
+            missedBytes: 0,
+            localOriginator: settings.localNetworks.contains(f.originator),
+            localResponder: settings.localNetworks.contains(f.responder),
+            vlan: f.key.vlan,
+            communityID: CommunityID.compute(source: f.originator, sourcePort: f.originatorPort,
+                                             destination: f.responder, destinationPort: f.responderPort,
+                                             proto: proto, seed: settings.communityIDSeed),
+            tunnelled: f.tunnelled, interim: interim)
+    }
+
+    /// Zeek's `conn_state` (scripts/base/protocols/conn/main.zeek).
+    static func connState(_ f: Flow) -> String {
+        let os = f.orig.state, rs = f.resp.state
+        switch f.key.proto {
+        case 6:
+            let oInactive = os == .inactive || os == .partial
+            let rInactive = rs == .inactive || rs == .partial
+            if rs == .reset {
+                if os == .synSent || os == .synAckSent || (os == .reset && f.orig.tcpSize == 0 && f.resp.tcpSize == 0) {
+                    return "REJ"
+                }
+                return oInactive ? "RSTRH" : "RSTR"
+            }
+            if os == .reset {
+                if rInactive { return startsWithSYNThenReset(f.history.bytes) ? "RSTOS0" : "OTH" }
+                return "RSTO"
+            }
+            if rs == .closed && os == .closed { return "SF" }
+            if os == .closed { return rInactive ? "SH" : "S2" }
+            if rs == .closed { return oInactive ? "SHR" : "S3" }
+            if os == .synSent && rs == .inactive { return "S0" }
+            if os == .established && rs == .established { return "S1" }
+            return "OTH"
+        case 17:
+            if os == .active { return rs == .active ? "SF" : "S0" }
+            return rs == .active ? "SHR" : "OTH"
+        default:
+            return "OTH"
+        }
+    }
+
+    /// Zeek's `/\^?S[^HAFGIQ]*R.*/` on the history.
+    static func startsWithSYNThenReset(_ h: [UInt8]) -> Bool {
+        var i = 0
+        if i < h.count && h[i] == UInt8(ascii: "^") { i += 1 }
+        guard i < h.count, h[i] == UInt8(ascii: "S") else { return false }
+        i += 1
+        while i < h.count {
+            switch h[i] {
+            case UInt8(ascii: "R"): return true
+            case UInt8(ascii: "H"), UInt8(ascii: "A"), UInt8(ascii: "F"), UInt8(ascii: "G"),
+                 UInt8(ascii: "I"), UInt8(ascii: "Q"): return false
+            default: i += 1
+            }
+        }
+        return false
+    }
+
+    /// A Zeek-style uid: "C" and 17 base62 characters, derived from the run's seed and a
+    /// counter, so the same input gives the same uids every time.
+    static func uid(_ counter: UInt64, seed: UInt64) -> String {
+        var x = counter &+ seed &* 0x9E37_79B9_7F4A_7C15
+        func mix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        var a = mix(), b = mix()
+        var out = "C"
+        for k in 0..<17 {
+            if k == 9 { a = b }
+            out.append(alphabet[Int(a % 62)])
+            a /= 62
+        }
+        return out
+    }
+}

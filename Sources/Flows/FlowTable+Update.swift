@@ -1,0 +1,242 @@
+import SensorCore
+import Wire
+
+extension FlowTable {
+    /// TCP and UDP ports that servers listen on, for Zeek's originator heuristic when a
+    /// flow is first seen mid-stream (`likely_server_ports`).
+    static let likelyServerTCP: Set<UInt16> = [21, 22, 23, 25, 53, 80, 88, 110, 111, 135, 139, 143, 179, 389, 443, 445, 465,
+                                               502, 587, 636, 853, 989, 990, 993, 995, 1433, 1521, 1723, 2049, 3128,
+                                               3306, 3389, 5060, 5222, 5223, 5432, 5900, 6379, 6667, 8000, 8080, 8443, 8888]
+    static let likelyServerUDP: Set<UInt16> = [53, 67, 69, 88, 123, 137, 138, 161, 162, 443, 500, 514, 853, 1812, 1813,
+                                               1900, 2152, 3478, 3544, 4500, 4789, 5060, 5072, 5353, 5355, 6081]
+
+    /// Zeek's `WantConnection` heuristic: a flow first seen without a lone SYN (mid-stream, or
+    /// starting at the SYN-ACK) belongs to the side whose port looks like a server's.
+    func shouldFlip(_ p: DecodedPacket) -> Bool {
+        switch p.ipProtocol.rawValue {
+        case 6:
+            let f = p.tcpFlags
+            guard !f.contains(.syn) || f.contains(.ack) else { return false }
+            let srcServer = FlowTable.likelyServerTCP.contains(p.sourcePort)
+            guard srcServer else { return false }
+            if FlowTable.likelyServerTCP.contains(p.destinationPort) {
+                return !f.contains(.syn) && p.sourcePort < p.destinationPort
+            }
+            return true
+        case 17:
+            return FlowTable.likelyServerUDP.contains(p.sourcePort) && !FlowTable.likelyServerUDP.contains(p.destinationPort)
+        default:
+            return false
+        }
+    }
+
+    /// A new lone SYN on a tuple whose connection was closed or reset starts a new flow.
+    func isReuse(_ f: Flow, _ p: DecodedPacket, sourceIsLow: Bool) -> Bool {
+        guard p.ipProtocol == .tcp, p.tcpFlags.contains(.syn), !p.tcpFlags.contains(.ack) else { return false }
+        let ended: (EndpointState) -> Bool = { $0 == .closed || $0 == .reset }
+        // Zeek treats it as a new connection even when the SYN repeats the old sequence number.
+        return ended(f.orig.state) || ended(f.resp.state)
+    }
+
+    /// Applies one packet to flow `i`.
+    func apply(_ p: DecodedPacket, payload: FrameBytes, to i: Int, sourceIsLow: Bool) {
+        let isOrig = sourceIsLow == flows[i].originatorIsLow
+        // Packets after both sides closed do not extend the duration (Zeek's conn duration).
+        if !(flows[i].orig.state == .closed && flows[i].resp.state == .closed) { flows[i].last = p.timestamp }
+        if p.tunnel != .none { flows[i].tunnelled = true }
+        let proto = p.ipProtocol.rawValue
+        withEndpoints(i, isOrig: isOrig) { endpoint, peer, history in
+            endpoint.packets &+= 1
+            endpoint.ipBytes &+= UInt64(p.ipTotalLength)
+            switch proto {
+            case 6:
+                FlowTable.updateTCP(p, endpoint: &endpoint, peer: &peer, history: &history, isOrig: isOrig)
+            case 17:
+                endpoint.payloadBytes &+= UInt64(p.payloadLength)
+                endpoint.state = .active
+                FlowTable.once(&endpoint, &history, bit: 1 << 4, letter: UInt8(ascii: "D"), isOrig: isOrig)
+            default:
+                endpoint.payloadBytes &+= UInt64(p.payloadLength)
+                endpoint.state = .active
+            }
+        }
+        identifyService(i, payload: payload, proto: proto, isOrig: isOrig)
+    }
+
+    /// Payload packets per direction examined for a protocol (STARTTLS upgrades come a few
+    /// packets in); bounded so identification costs nothing on long flows.
+    static let identificationPackets: UInt8 = 12
+
+    /// Identifies the application protocol from payload bytes. Like Zeek's analyzers, TCP
+    /// streams are only identified when their start (SYN or SYN-ACK) was seen.
+    func identifyService(_ i: Int, payload: FrameBytes, proto: UInt8, isOrig: Bool) {
+        guard payload.count > 0, proto == 6 || proto == 17 else { return }
+        let seen = isOrig ? flows[i].origPayloadsExamined : flows[i].respPayloadsExamined
+        guard seen < FlowTable.identificationPackets else { return }
+        if isOrig { flows[i].origPayloadsExamined += 1 } else { flows[i].respPayloadsExamined += 1 }
+        if proto == 6 {
+            guard flows[i].orig.historyFlags & 1 != 0 || flows[i].resp.historyFlags & 1 != 0 else { return }
+        }
+        let found = ServiceDetector.identify(payload, transport: proto)
+        // UDP protocols are judged on the first datagram each way; TCP keeps looking for TLS.
+        if proto == 17 && seen > 0 { return }
+        flows[i].services |= found.rawValue
+    }
+
+    /// Gives `body` the sending and receiving endpoints and the history, in place.
+    @inline(__always)
+    func withEndpoints(_ i: Int, isOrig: Bool,
+                       _ body: (inout FlowEndpoint, inout FlowEndpoint, inout History) -> Void) {
+        flows.withUnsafeMutableBufferPointer { buffer in
+            let f = buffer.baseAddress! + i
+            if isOrig {
+                body(&f.pointee.orig, &f.pointee.resp, &f.pointee.history)
+            } else {
+                body(&f.pointee.resp, &f.pointee.orig, &f.pointee.history)
+            }
+        }
+    }
+
+    /// The carrying UDP flow of a UDP tunnel (Zeek logs it with the tunnel as its service).
+    func updateTunnelCarrier(_ p: DecodedPacket) {
+        let (key, sourceIsLow) = FlowKey.make(source: p.outer.source, sourcePort: p.tunnelSourcePort,
+                                              destination: p.outer.destination, destinationPort: p.tunnelDestinationPort,
+                                              proto: 17, vlan: p.outerVLAN)
+        var carrier = DecodedPacket()
+        carrier.timestamp = p.timestamp
+        carrier.inner = p.outer
+        carrier.inner.upperProtocol = .udp
+        carrier.hasPorts = true
+        carrier.sourcePort = p.tunnelSourcePort
+        carrier.destinationPort = p.tunnelDestinationPort
+        carrier.ipTotalLength = p.outerIPTotalLength
+        carrier.payloadLength = p.tunnelPayloadLength
+        let i = find(key) ?? insert(key, carrier, sourceIsLow: sourceIsLow)
+        apply(carrier, payload: FrameBytes(base: nil, count: 0), to: i, sourceIsLow: sourceIsLow)
+        let service: Service
+        switch p.tunnel {
+        case .vxlan: service = .vxlan
+        case .geneve: service = .geneve
+        case .gtp: service = .gtpv1
+        case .teredo: service = .teredo
+        case .ayiya: service = .ayiya
+        default: service = .gre
+        }
+        flows[i].services |= service.rawValue
+    }
+
+    // MARK: TCP (Zeek's TCP analyzer, scripts and src/packet_analysis/protocol/tcp)
+
+    /// Records `letter` the first time `bit` is seen from this side.
+    static func once(_ e: inout FlowEndpoint, _ h: inout History, bit: UInt16, letter: UInt8, isOrig: Bool) {
+        guard e.historyFlags & bit == 0 else { return }
+        e.historyFlags |= bit
+        h.append(isOrig ? letter : letter | 0x20)
+    }
+
+    /// Records `letter` at the 1st, 10th, 100th, ... occurrence (Zeek's logarithmic letters).
+    static func scaled(_ count: inout UInt32, _ threshold: inout UInt32, _ h: inout History, letter: UInt8, isOrig: Bool) {
+        count &+= 1
+        guard count >= threshold else { return }
+        h.append(isOrig ? letter : letter | 0x20)
+        threshold = threshold >= UInt32.max / 10 ? .max : threshold * 10
+    }
+
+    static func updateTCP(_ p: DecodedPacket, endpoint e: inout FlowEndpoint, peer: inout FlowEndpoint,
+                          history h: inout History, isOrig: Bool) {
+        let f = p.tcpFlags
+        let syn = f.contains(.syn), fin = f.contains(.fin), rst = f.contains(.rst), ack = f.contains(.ack)
+        let length = p.payloadLength
+        // Sequence space relative to this side's start (a SYN's number, or one before a mid-stream byte).
+        if !e.seqInitialized {
+            e.seqInitialized = true
+            e.startSeq = syn ? p.tcpSequence : p.tcpSequence &- 1
+        } else if syn && e.state == .inactive {
+            e.startSeq = p.tcpSequence
+        }
+        let relSeq = UInt64(p.tcpSequence &- e.startSeq)
+        let end = relSeq + UInt64(length) + (syn ? 1 : 0) + (fin ? 1 : 0)
+        let retransmit = length > 0 && end <= e.lastSeq && !syn
+        if end > e.lastSeq && end < (1 << 31) { e.lastSeq = end }
+        if ack && peer.seqInitialized {
+            let relAck = UInt64(p.tcpAcknowledgment &- peer.startSeq)
+            if relAck > peer.ackSeq && relAck < (1 << 31) { peer.ackSeq = relAck }
+        }
+
+        // History (Zeek's update_history).
+        let bits = (syn ? 1 : 0) + (fin ? 1 : 0) + (rst ? 1 : 0)
+        if bits > 1 {
+            if fin && rst {
+                once(&e, &h, bit: 1 << 5, letter: UInt8(ascii: "I"), isOrig: isOrig)
+            } else {
+                once(&e, &h, bit: 1 << 6, letter: UInt8(ascii: "Q"), isOrig: isOrig)
+            }
+        } else if bits == 1 {
+            if syn {
+                let letter = UInt8(ascii: ack ? "H" : "S")
+                let bit: UInt16 = 1 << 0
+                if e.historyFlags & bit == 0 || relSeq != e.lastSYN { e.historyFlags |= bit; h.append(isOrig ? letter : letter | 0x20) }
+                e.lastSYN = relSeq
+            }
+            if fin {
+                let bit: UInt16 = 1 << 1
+                let finSeq = relSeq + UInt64(length)
+                if e.historyFlags & bit == 0 || finSeq != e.lastFIN { e.historyFlags |= bit; h.append(isOrig ? UInt8(ascii: "F") : UInt8(ascii: "f")) }
+                e.lastFIN = finSeq
+            }
+            if rst {
+                let bit: UInt16 = 1 << 2
+                if e.historyFlags & bit == 0 || relSeq != e.lastRST { e.historyFlags |= bit; h.append(isOrig ? UInt8(ascii: "R") : UInt8(ascii: "r")) }
+                e.lastRST = relSeq
+            }
+        } else if length > 0 {
+            once(&e, &h, bit: 1 << 4, letter: UInt8(ascii: "D"), isOrig: isOrig)
+        } else if ack {
+            once(&e, &h, bit: 1 << 3, letter: UInt8(ascii: "A"), isOrig: isOrig)
+        }
+        if retransmit {
+            scaled(&e.retransmitCount, &e.retransmitThreshold, &h, letter: UInt8(ascii: "T"), isOrig: isOrig)
+        }
+        if p.tcpWindow == 0 && !syn && !fin && !rst {
+            scaled(&e.zeroWindowCount, &e.zeroWindowThreshold, &h, letter: UInt8(ascii: "W"), isOrig: isOrig)
+        }
+        if fin { e.finCount &+= 1 }
+
+        // State machine (Zeek's UpdateStateMachine, per endpoint state).
+        let before = e.state
+        switch e.state {
+        case .inactive:
+            if syn {
+                if isOrig {
+                    e.state = ack ? .synAckSent : .synSent
+                } else {
+                    if peer.state == .synSent || peer.state == .synAckSent { peer.state = .established }
+                    e.state = .established
+                }
+            }
+            if rst {
+                e.state = .reset
+            } else if fin {
+                e.state = .closed
+            } else if !syn {
+                e.state = .partial
+            }
+        case .synSent, .synAckSent:
+            if rst {
+                e.state = .reset
+            } else if fin {
+                e.state = .closed
+            } else if ack && !syn && (peer.state == .established || peer.state == .synAckSent) {
+                e.state = .established
+            }
+        case .established, .partial:
+            if rst { e.state = .reset } else if fin { e.state = .closed }
+        case .closed:
+            // After a FIN exchange a RST changes nothing (Zeek's UpdateClosedState).
+            if rst && peer.state != .closed { e.state = .reset }
+        case .reset, .active:
+            break
+        }
+        if e.state != before { e.previousState = before }
+    }
+}

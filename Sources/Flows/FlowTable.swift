@@ -1,0 +1,230 @@
+import SensorCore
+import Wire
+
+/// The flow table: bidirectional flows with Zeek's conn.log semantics.
+///
+/// Open addressing (linear probing, backward-shift deletion) over an index array, with
+/// flow state in one dense array. Per packet it hashes the key, probes, and updates the
+/// flow in place; finished flows are appended to `finished` for the caller to drain.
+/// Expiry runs in bounded slices as packet time advances; past `maximumFlows` the least
+/// recently active of a small sample is evicted and counted.
+public final class FlowTable {
+    public let settings: FlowSettings
+    var flows: [Flow] = []
+    /// Index slots: -1 empty, else an index into `flows`.
+    var slots: [Int32]
+    var mask: Int
+    let seed: UInt64
+    var nextUID: UInt64 = 0
+    var sweepCursor = 0
+    var packetsSinceSweep = 0
+    /// Records of flows that ended (or interim records), oldest first.
+    public var finished: [FlowRecord] = []
+    /// Flows created, ended by timeout, and evicted for lack of room.
+    public private(set) var created: UInt64 = 0
+    public private(set) var expired: UInt64 = 0
+    public private(set) var evicted: UInt64 = 0
+
+    public init(settings: FlowSettings = FlowSettings(), seed: UInt64 = 0x5157_4952_4551_5549) {
+        self.settings = settings
+        self.seed = seed
+        let capacity = max(1024, min(1 << 22, (settings.maximumFlows * 2).nextPowerOfTwo))
+        slots = Array(repeating: -1, count: capacity)
+        mask = capacity - 1
+        flows.reserveCapacity(min(settings.maximumFlows, 1 << 16))
+    }
+
+    /// Flows held now.
+    public var count: Int { flows.count }
+
+    /// Updates the flows a decoded packet belongs to: the innermost one and, for UDP
+    /// tunnels, the carrying UDP flow. Fragments wait for their datagram.
+    /// `checksumValid` false (with `verifyChecksums` on) records `C`/`c` and ignores the packet,
+    /// as Zeek does without -C.
+    public func update(_ p: DecodedPacket, payload: FrameBytes, checksumValid: Bool = true) {
+        guard p.ipVersion != 0 else { return }
+        sweepIfDue(p.timestamp)
+        if p.tunnel != .none, p.tunnelSourcePort != 0 || p.tunnelDestinationPort != 0 {
+            updateTunnelCarrier(p)
+        }
+        guard !p.isFragment else { return }  // the datagram's flow is updated when it completes
+        let proto = p.ipProtocol.rawValue
+        var sport: UInt16 = 0, dport: UInt16 = 0
+        // Zeek keys TCP and UDP on ports and ICMP on type/counterpart; anything else has ports 0.
+        if p.hasPorts && (proto == 6 || proto == 17) {
+            sport = p.sourcePort; dport = p.destinationPort
+        } else if p.hasICMP {
+            (sport, dport, _) = CommunityID.icmpPorts(type: p.icmpType, code: p.icmpCode, version6: proto == 58)
+        }
+        let (key, sourceIsLow) = FlowKey.make(source: p.source, sourcePort: sport, destination: p.destination,
+                                              destinationPort: dport, proto: proto, vlan: p.outerVLAN)
+        var index = find(key)
+        if let i = index, isExpired(flows[i], at: p.timestamp) || isReuse(flows[i], p, sourceIsLow: sourceIsLow) {
+            if isExpired(flows[i], at: p.timestamp) { expired &+= 1 }
+            finish(i, interim: false)
+            index = nil
+        }
+        let i = index ?? insert(key, p, sourceIsLow: sourceIsLow)
+        if settings.verifyChecksums && !checksumValid {
+            let isOrig = sourceIsLow == flows[i].originatorIsLow
+            flows[i].last = p.timestamp
+            withEndpoints(i, isOrig: isOrig) { e, _, h in
+                FlowTable.scaled(&e.checksumCount, &e.checksumThreshold, &h, letter: UInt8(ascii: "C"), isOrig: isOrig)
+            }
+            return
+        }
+        apply(p, payload: payload, to: i, sourceIsLow: sourceIsLow)
+    }
+
+    /// Ends every flow (end of input), oldest activity first.
+    public func flushAll() {
+        while !flows.isEmpty { finish(flows.count - 1, interim: false) }
+    }
+
+    /// Takes the finished records.
+    public func drain() -> [FlowRecord] {
+        defer { finished.removeAll(keepingCapacity: true) }
+        return finished
+    }
+
+    // MARK: Table
+
+    @inline(__always)
+    func hash(_ key: FlowKey) -> Int {
+        var h = Hasher()
+        h.combine(seed)
+        h.combine(key)
+        return h.finalize()
+    }
+
+    func find(_ key: FlowKey) -> Int? {
+        var s = hash(key) & mask
+        while true {
+            let i = slots[s]
+            if i < 0 { return nil }
+            if flows[Int(i)].key == key { return Int(i) }
+            s = (s + 1) & mask
+        }
+    }
+
+    func insert(_ key: FlowKey, _ p: DecodedPacket, sourceIsLow: Bool) -> Int {
+        if flows.count >= settings.maximumFlows { evictOne(now: p.timestamp) }
+        let sourceIsOriginator = !shouldFlip(p)
+        let flow = Flow(key: key, originatorIsLow: sourceIsOriginator == sourceIsLow,
+                        start: p.timestamp, last: p.timestamp, lastInterim: p.timestamp,
+                        uid: nextUID)
+        nextUID &+= 1
+        created &+= 1
+        flows.append(flow)
+        var s = hash(key) & mask
+        while slots[s] >= 0 { s = (s + 1) & mask }
+        slots[s] = Int32(flows.count - 1)
+        if sourceIsOriginator == false { flows[flows.count - 1].history.append(UInt8(ascii: "^")) }
+        return flows.count - 1
+    }
+
+    /// Removes flow `i` from the table (swap-remove in `flows`, backward shift in `slots`).
+    func remove(_ i: Int) {
+        var s = slotOf(i)
+        // Backward-shift deletion keeps probe chains intact without tombstones.
+        var next = (s + 1) & mask
+        while slots[next] >= 0 {
+            let home = hash(flows[Int(slots[next])].key) & mask
+            // Move `next` into the hole when its home is not in (s, next] cyclically.
+            let inRange = s <= next ? (home > s && home <= next) : (home > s || home <= next)
+            if !inRange {
+                slots[s] = slots[next]
+                s = next
+            }
+            next = (next + 1) & mask
+        }
+        slots[s] = -1
+        let last = flows.count - 1
+        if i != last {
+            flows[i] = flows[last]
+            slots[slotOf(last)] = Int32(i)
+        }
+        flows.removeLast()
+    }
+
+    func slotOf(_ i: Int) -> Int {
+        var s = hash(flows[i].key) & mask
+        while slots[s] != Int32(i) { s = (s + 1) & mask }
+        return s
+    }
+
+    func finish(_ i: Int, interim: Bool) {
+        finished.append(record(flows[i], interim: interim))
+        if !interim { remove(i) }
+    }
+
+    // MARK: Expiry and eviction
+
+    func timeout(of f: Flow) -> Double {
+        switch f.key.proto {
+        case 6:
+            let o = f.orig.state, r = f.resp.state
+            if o == .reset || r == .reset { return settings.tcpResetDelay }
+            if o == .closed && r == .closed { return settings.tcpCloseDelay }
+            let halfOpen: (EndpointState) -> Bool = { $0 == .inactive || $0 == .partial || $0 == .synSent || $0 == .synAckSent }
+            if (o == .closed && halfOpen(r)) || (r == .closed && halfOpen(o)) { return settings.tcpPartialCloseDelay }
+            return settings.tcpInactivityTimeout
+        case 17: return settings.udpInactivityTimeout
+        case 1, 58: return settings.icmpInactivityTimeout
+        default: return settings.otherInactivityTimeout
+        }
+    }
+
+    /// True when `f` has been idle past its timeout at `now` (a packet then starts a new flow,
+    /// as Zeek's expired connection timers do).
+    @inline(__always)
+    func isExpired(_ f: Flow, at now: Timestamp) -> Bool {
+        Double(now.nanoseconds(since: f.last)) / 1e9 > timeout(of: f)
+    }
+
+    /// Every 256 packets, looks at up to 64 flows and ends the idle ones.
+    @inline(__always)
+    func sweepIfDue(_ now: Timestamp) {
+        packetsSinceSweep &+= 1
+        guard packetsSinceSweep >= 256, !flows.isEmpty else { return }
+        packetsSinceSweep = 0
+        var examined = 0
+        while examined < 64 && !flows.isEmpty {
+            if sweepCursor >= flows.count { sweepCursor = 0 }
+            let f = flows[sweepCursor]
+            let idle = Double(now.nanoseconds(since: f.last)) / 1e9
+            if idle > timeout(of: f) {
+                expired &+= 1
+                finish(sweepCursor, interim: false)  // the last flow moves into this index
+            } else {
+                if settings.interimInterval > 0,
+                   Double(now.nanoseconds(since: f.lastInterim)) / 1e9 > settings.interimInterval {
+                    finished.append(record(f, interim: true))
+                    flows[sweepCursor].lastInterim = now
+                }
+                sweepCursor += 1
+            }
+            examined += 1
+        }
+    }
+
+    func evictOne(now: Timestamp) {
+        var victim = -1
+        var oldest = Timestamp(nanoseconds: .max)
+        for k in 0..<min(8, flows.count) {
+            let i = (sweepCursor + k) % flows.count
+            if flows[i].last < oldest { oldest = flows[i].last; victim = i }
+        }
+        guard victim >= 0 else { return }
+        evicted &+= 1
+        finish(victim, interim: false)
+    }
+}
+
+extension Int {
+    var nextPowerOfTwo: Int {
+        var v = 1
+        while v < self { v <<= 1 }
+        return v
+    }
+}

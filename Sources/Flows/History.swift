@@ -1,0 +1,35 @@
+/// Zeek's conn.log `history`: letters in order of first occurrence, upper case for the
+/// originator. Held inline (no allocation); past `capacity` letters the last is `x`.
+public struct History: Sendable, Equatable {
+    /// Letters held inline; Zeek's own histories rarely pass 20.
+    public static let capacity = 30
+    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    public private(set) var count: UInt8 = 0
+
+    public init() {}
+
+    public static func == (a: History, b: History) -> Bool { a.bytes == b.bytes }
+
+    /// Appends a letter; at capacity the last letter becomes `x` (analysis partial).
+    public mutating func append(_ letter: UInt8) {
+        let i = Int(count)
+        if i >= History.capacity {
+            set(History.capacity - 1, UInt8(ascii: "x"))
+            return
+        }
+        set(i, letter)
+        count += 1
+    }
+
+    private mutating func set(_ i: Int, _ letter: UInt8) {
+        withUnsafeMutableBytes(of: &storage) { $0[i] = letter }
+    }
+
+    /// The letters, as bytes.
+    public var bytes: [UInt8] {
+        withUnsafeBytes(of: storage) { Array($0[0..<Int(count)]) }
+    }
+
+    /// The letters as text ("ShADadFf").
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+}

@@ -1,0 +1,84 @@
+import Capture
+import Flows
+import Outputs
+import SensorCore
+import Synchronization
+import Wire
+
+/// Reads captures through the decoder into the flow table and writes Zeek-style logs.
+/// Used by `quietwire logs`; `analyze` and the live sensor will reuse it.
+public final class LogRun: Sendable {
+    public let settings: FlowSettings
+    private let stopped = Atomic<Bool>(false)
+    private let current = Mutex<PacketSource?>(nil)
+
+    public init(settings: FlowSettings) {
+        self.settings = settings
+    }
+
+    /// Ends the run at the next packet; safe from any thread.
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+        current.withLock { $0?.stop() }
+    }
+
+    /// What a log run produced, beside the logs themselves.
+    public struct Result: Sendable {
+        public var decode: DecodeSummary
+        public var flowsCreated: UInt64
+        public var flowsEvicted: UInt64
+        public var connRows: Int
+    }
+
+    /// Opens every file first, then reads them in order, writing conn.log rows to `conn`.
+    public func run(files: [String], filter: String?, conn: ConnLogWriter) throws(CaptureError) -> Result {
+        var sources: [PacketSource] = []
+        for path in files {
+            let s = try PacketSource.openFile(path)
+            if let filter { try s.setFilter(filter) }
+            sources.append(s)
+        }
+        let decoder = PacketDecoder()
+        let table = FlowTable(settings: settings)
+        var summary = DecodeSummary()
+        var packet = DecodedPacket()
+        let clock = ContinuousClock()
+        let started = clock.now
+        reading: for source in sources {
+            guard !stopped.load(ordering: .relaxed) else { summary.stoppedEarly = true; break }
+            current.withLock { $0 = source }
+            var input = DecodeSummary.Input(name: source.name)
+            defer { summary.inputs.append(input) }
+            while true {
+                switch source.next() {
+                case .frame(let frame):
+                    decoder.decode(frame.bytes, linkType: frame.linkType, timestamp: frame.timestamp,
+                                   wireLength: frame.wireLength, into: &packet)
+                    let valid = !settings.verifyChecksums || decoder.transportChecksumIsValid(packet, frame: frame.bytes)
+                    decoder.withPayload(of: packet, frame: frame.bytes) { table.update(packet, payload: $0, checksumValid: valid) }
+                    if !table.finished.isEmpty { for r in table.drain() { conn.write(r) } }
+                    input.packets &+= 1
+                case .timeout: continue
+                case .end:
+                    if stopped.load(ordering: .relaxed) { summary.stoppedEarly = true; break reading }
+                    continue reading
+                case .truncated(let m): input.truncated = m; continue reading
+                case .failed(let m): input.failed = m; continue reading
+                }
+            }
+        }
+        current.withLock { $0 = nil }
+        decoder.finish()
+        table.flushAll()
+        for r in table.drain() { conn.write(r) }
+        conn.close()
+        summary.statistics = decoder.statistics
+        summary.weirds = decoder.weirds
+        summary.fragmentsReassembled = decoder.reassembler.reassembled
+        summary.fragmentDatagramsDropped = decoder.reassembler.dropped
+        summary.unsupportedLinkTypes = summary.statistics.linkTypes.map(\.0).filter { !PacketDecoder.supports($0) }
+        let elapsed = clock.now - started
+        summary.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Result(decode: summary, flowsCreated: table.created, flowsEvicted: table.evicted, connRows: conn.rows)
+    }
+}
