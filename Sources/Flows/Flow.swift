@@ -11,8 +11,10 @@ struct Flow {
     var orig = FlowEndpoint()
     var resp = FlowEndpoint()
     var history = History()
-    /// Identified services, as `Service` bits.
-    var services: UInt16 = 0
+    /// Services identified from each side's bytes, and tunnels this flow carries (`Service` bits).
+    var origServices: UInt16 = 0
+    var respServices: UInt16 = 0
+    var tunnelServices: UInt16 = 0
     /// Payload packets examined for the service, per direction.
     var origPayloadsExamined: UInt8 = 0
     var respPayloadsExamined: UInt8 = 0

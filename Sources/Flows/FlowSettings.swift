@@ -4,6 +4,8 @@ public struct FlowSettings: Sendable {
     public var tcpInactivityTimeout: Double = 300
     /// Idle time after which a UDP flow ends.
     public var udpInactivityTimeout: Double = 60
+    /// Idle time after which a UDP flow identified as DNS ends (`dns_session_timeout`).
+    public var dnsSessionTimeout: Double = 10
     /// Idle time after which an ICMP flow ends.
     public var icmpInactivityTimeout: Double = 60
     /// Idle time after which a flow of another IP protocol ends.
@@ -14,6 +16,8 @@ public struct FlowSettings: Sendable {
     public var tcpPartialCloseDelay: Double = 3
     /// How long a reset TCP flow lingers (`tcp_reset_delay`).
     public var tcpResetDelay: Double = 5
+    /// A TCP attempt the responder never answered ends this long after it began (`tcp_SYN_timeout`).
+    public var tcpSYNTimeout: Double = 5
     /// Emit an interim record for flows active longer than this (seconds; 0 disables).
     public var interimInterval: Double = 0
     /// Flows held at most; the least recently active are evicted past it (counted).

@@ -13,7 +13,7 @@ extension FlowTable {
             start: f.start, end: f.last, uid: FlowTable.uid(f.uid, seed: seed),
             originator: f.originator, originatorPort: f.originatorPort,
             responder: f.responder, responderPort: f.responderPort, proto: proto,
-            service: Service(rawValue: f.services).names,
+            service: FlowTable.services(f).names,
             connState: FlowTable.connState(f),
             history: history,
             originatorBytes: origBytes, responderBytes: respBytes,
@@ -27,6 +27,17 @@ extension FlowTable {
                                              destination: f.responder, destinationPort: f.responderPort,
                                              proto: proto, seed: settings.communityIDSeed),
             tunnelled: f.tunnelled, interim: interim)
+    }
+
+    /// The services a flow is credited with. Like Zeek's protocol signatures, HTTP, TLS and SSH
+    /// need both sides to speak the protocol; DNS and QUIC are credited from either side.
+    static func services(_ f: Flow) -> Service {
+        let o = Service(rawValue: f.origServices), r = Service(rawValue: f.respServices)
+        let bothSides: Service = [.http, .ssl, .ssh]
+        let eitherSide: Service = [.dns, .quic]
+        return o.intersection(r).intersection(bothSides)
+            .union(o.union(r).intersection(eitherSide))
+            .union(Service(rawValue: f.tunnelServices))
     }
 
     /// Zeek's `conn_state` (scripts/base/protocols/conn/main.zeek).

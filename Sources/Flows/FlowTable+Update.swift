@@ -65,7 +65,7 @@ extension FlowTable {
 
     /// Payload packets per direction examined for a protocol (STARTTLS upgrades come a few
     /// packets in); bounded so identification costs nothing on long flows.
-    static let identificationPackets: UInt8 = 12
+    static let identificationPackets: UInt8 = 32
 
     /// Identifies the application protocol from payload bytes. Like Zeek's analyzers, TCP
     /// streams are only identified when their start (SYN or SYN-ACK) was seen.
@@ -80,7 +80,7 @@ extension FlowTable {
         let found = ServiceDetector.identify(payload, transport: proto)
         // UDP protocols are judged on the first datagram each way; TCP keeps looking for TLS.
         if proto == 17 && seen > 0 { return }
-        flows[i].services |= found.rawValue
+        if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
     }
 
     /// Gives `body` the sending and receiving endpoints and the history, in place.
@@ -122,7 +122,7 @@ extension FlowTable {
         case .ayiya: service = .ayiya
         default: service = .gre
         }
-        flows[i].services |= service.rawValue
+        flows[i].tunnelServices |= service.rawValue
     }
 
     // MARK: TCP (Zeek's TCP analyzer, scripts and src/packet_analysis/protocol/tcp)

@@ -169,7 +169,9 @@ public final class FlowTable {
             let halfOpen: (EndpointState) -> Bool = { $0 == .inactive || $0 == .partial || $0 == .synSent || $0 == .synAckSent }
             if (o == .closed && halfOpen(r)) || (r == .closed && halfOpen(o)) { return settings.tcpPartialCloseDelay }
             return settings.tcpInactivityTimeout
-        case 17: return settings.udpInactivityTimeout
+        case 17:
+            let dns = (f.origServices | f.respServices) & Service.dns.rawValue != 0
+            return dns ? settings.dnsSessionTimeout : settings.udpInactivityTimeout
         case 1, 58: return settings.icmpInactivityTimeout
         default: return settings.otherInactivityTimeout
         }
@@ -179,7 +181,11 @@ public final class FlowTable {
     /// as Zeek's expired connection timers do).
     @inline(__always)
     func isExpired(_ f: Flow, at now: Timestamp) -> Bool {
-        Double(now.nanoseconds(since: f.last)) / 1e9 > timeout(of: f)
+        if f.key.proto == 6 && f.orig.state == .synSent && f.resp.packets == 0
+            && Double(now.nanoseconds(since: f.start)) / 1e9 > settings.tcpSYNTimeout {
+            return true
+        }
+        return Double(now.nanoseconds(since: f.last)) / 1e9 > timeout(of: f)
     }
 
     /// Every 256 packets, looks at up to 64 flows and ends the idle ones.
@@ -192,8 +198,7 @@ public final class FlowTable {
         while examined < 64 && !flows.isEmpty {
             if sweepCursor >= flows.count { sweepCursor = 0 }
             let f = flows[sweepCursor]
-            let idle = Double(now.nanoseconds(since: f.last)) / 1e9
-            if idle > timeout(of: f) {
+            if isExpired(f, at: now) {
                 expired &+= 1
                 finish(sweepCursor, interim: false)  // the last flow moves into this index
             } else {
