@@ -30,8 +30,16 @@ let package = Package(
         .target(name: "Capture", dependencies: ["SensorCore", "CPcap"], swiftSettings: hotPath),
         .target(name: "Wire", dependencies: ["SensorCore"], swiftSettings: hotPath),
         .target(
+            name: "AppProtocols",
+            dependencies: [
+                "SensorCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: hotPath),
+        .target(
             name: "Flows",
-            dependencies: ["SensorCore", "Wire", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SensorCore", "Wire", "AppProtocols", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: hotPath),
         .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows"], swiftSettings: hotPath),
         .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Outputs"], swiftSettings: hotPath),
@@ -47,6 +55,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport"]),
+        .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Outputs", "TestSupport"],

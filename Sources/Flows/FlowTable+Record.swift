@@ -30,13 +30,17 @@ extension FlowTable {
     }
 
     /// The services a flow is credited with. Like Zeek's protocol signatures, HTTP, TLS and SSH
-    /// need both sides to speak the protocol; DNS and QUIC are credited from either side.
+    /// need both sides to speak the protocol; DNS and QUIC are credited from either side, and so
+    /// is TLS found in a QUIC client Initial.
     static func services(_ f: Flow) -> Service {
         let o = Service(rawValue: f.origServices), r = Service(rawValue: f.respServices)
         let bothSides: Service = [.http, .ssl, .ssh]
         let eitherSide: Service = [.dns, .quic]
+        // TLS inside QUIC is known from the client's decrypted Initial alone.
+        let quicTLS: Service = o.union(r).isSuperset(of: [.quic, .ssl]) ? .ssl : []
         return o.intersection(r).intersection(bothSides)
             .union(o.union(r).intersection(eitherSide))
+            .union(quicTLS)
             .union(Service(rawValue: f.tunnelServices))
     }
 

@@ -77,9 +77,12 @@ extension FlowTable {
         if proto == 6 {
             guard flows[i].orig.historyFlags & 1 != 0 || flows[i].resp.historyFlags & 1 != 0 else { return }
         }
+        // UDP protocols are judged on the first datagram each way, except QUIC, whose ClientHello
+        // may start in a later Initial (0-RTT first, or CRYPTO frames out of order); TCP keeps
+        // looking for TLS after STARTTLS.
+        let mine = Service(rawValue: isOrig ? flows[i].origServices : flows[i].respServices)
+        if proto == 17 && seen > 0 && !(mine.contains(.quic) && !mine.contains(.ssl)) { return }
         let found = ServiceDetector.identify(payload, transport: proto)
-        // UDP protocols are judged on the first datagram each way; TCP keeps looking for TLS.
-        if proto == 17 && seen > 0 { return }
         if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
     }
 

@@ -1,3 +1,4 @@
+import AppProtocols
 import SensorCore
 
 /// Port-independent identification of a flow's protocol from its first payload bytes.
@@ -17,7 +18,12 @@ public enum ServiceDetector {
             // QUIC long header: form and fixed bits set, a version we know, then DCID length <= 20.
             if n >= 7 && payload.u8(0) & 0xC0 == 0xC0 {
                 let version = payload.be32(1)
-                if (version == 1 || version == 0x6b33_43cf || version & 0xffff_ff00 == 0xff00_0000) && payload.u8(5) <= 20 {
+                if (version == 1 || version == 0x6b33_43cf || version & 0xffff_ff00 == 0xff00_0000
+                    || version & 0x0f0f_0f0f == 0x0a0a_0a0a) && payload.u8(5) <= 20 {
+                    // A client Initial that decrypts to a ClientHello also carries TLS (Zeek: "quic,ssl").
+                    if let initial = QUICInitial.decryptClientInitial(payload), initial.startsClientHello {
+                        return [.quic, .ssl]
+                    }
                     return .quic
                 }
             }
