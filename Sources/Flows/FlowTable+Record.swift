@@ -34,7 +34,7 @@ extension FlowTable {
     /// is TLS found in a QUIC client Initial.
     static func services(_ f: Flow) -> Service {
         let o = Service(rawValue: f.origServices), r = Service(rawValue: f.respServices)
-        let bothSides: Service = [.http, .ssl, .ssh]
+        let bothSides: Service = [.http, .ssl, .ssh, .teredo]
         let eitherSide: Service = [.dns, .quic]
         // TLS inside QUIC is known from the client's decrypted Initial alone.
         let quicTLS: Service = o.union(r).isSuperset(of: [.quic, .ssl]) ? .ssl : []

@@ -125,7 +125,12 @@ extension FlowTable {
         case .ayiya: service = .ayiya
         default: service = .gre
         }
-        flows[i].tunnelServices |= service.rawValue
+        // Teredo counts only once both directions carried it (Zeek's delay_teredo_confirmation).
+        if service == .teredo {
+            if sourceIsLow == flows[i].originatorIsLow { flows[i].origServices |= service.rawValue } else { flows[i].respServices |= service.rawValue }
+        } else {
+            flows[i].tunnelServices |= service.rawValue
+        }
     }
 
     // MARK: TCP (Zeek's TCP analyzer, scripts and src/packet_analysis/protocol/tcp)

@@ -102,6 +102,7 @@ extension PacketDecoder {
         p.payloadInReassemblyBuffer = true
         p.ipTotalLength = headerLength + done.bytes.count
         p.ipPayloadLength = done.bytes.count
+        if p.ipLayerCount == 1 { p.outerIPTotalLength = p.ipTotalLength }  // the whole datagram, not the fragment
         var proto = done.upperProtocol
         var start = 0
         if version6 {

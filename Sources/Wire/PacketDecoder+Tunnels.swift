@@ -108,6 +108,13 @@ extension PacketDecoder {
             decodeTeredo(b, s ..< end, &p, depth: depth)
         } else if u.destinationPort == PacketDecoder.ayiyaPort || u.sourcePort == PacketDecoder.ayiyaPort {
             decodeAYIYA(b, s ..< end, &p, depth: depth)
+        } else if end - s >= 40 && b.u8(s) >> 4 == 6 {
+            // Teredo between peers uses any port; take it only when the IPv6 packet fills the
+            // datagram exactly and one side has a Teredo address (2001:0::/32, RFC 4380 section 2.6).
+            let inner = s
+            guard 40 + Int(b.be16(inner + 4)) == end - inner,
+                  b.be32(inner + 8) == 0x2001_0000 || b.be32(inner + 24) == 0x2001_0000 else { return }
+            decodeTeredo(b, s ..< end, &p, depth: depth)
         }
     }
 
