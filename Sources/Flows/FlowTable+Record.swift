@@ -36,11 +36,15 @@ extension FlowTable {
         let o = Service(rawValue: f.origServices), r = Service(rawValue: f.respServices)
         let bothSides: Service = [.http, .ssl, .ssh, .teredo]
         let eitherSide: Service = [.dns, .quic]
+        // An HTTP request the server answered with any data counts (HTTP/0.9 replies have no
+        // status line).
+        let answeredHTTP: Service = o.contains(.http) && f.resp.tcpSize > 0 ? .http : []
         // TLS inside QUIC is known from the client's decrypted Initial alone.
         let quicTLS: Service = o.union(r).isSuperset(of: [.quic, .ssl]) ? .ssl : []
         return o.intersection(r).intersection(bothSides)
             .union(o.union(r).intersection(eitherSide))
             .union(quicTLS)
+            .union(answeredHTTP)
             .union(Service(rawValue: f.tunnelServices))
     }
 

@@ -48,6 +48,8 @@ public final class FlowTable {
             updateTunnelCarrier(p)
         }
         guard !p.isFragment else { return }  // the datagram's flow is updated when it completes
+        // Teredo bubbles (IPv6 with No Next Header) only open NAT bindings; Zeek logs no flow.
+        if p.tunnel == .teredo && p.ipProtocol == .noNextHeader { return }
         let proto = p.ipProtocol.rawValue
         var sport: UInt16 = 0, dport: UInt16 = 0
         // Zeek keys TCP and UDP on ports and ICMP on type/counterpart; anything else has ports 0.
