@@ -33,7 +33,7 @@ public enum CommunityID {
             break
         }
         let digest = Insecure.SHA1.hash(data: input)
-        return "1:" + base64(Array(digest))
+        return "1:" + base64(digest.withUnsafeBytes { Array($0) })
     }
 
     /// Zeek's ICMP "ports": the type and its counterpart type for request/response pairs,
@@ -59,9 +59,13 @@ public enum CommunityID {
         }
     }
 
+    static let base64Table: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
     static func base64(_ bytes: [UInt8]) -> String {
-        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-        var out = ""
+        let table = base64Table
+        let pad = UInt8(ascii: "=")
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0
         while i < bytes.count {
             let b0 = UInt32(bytes[i])
@@ -70,10 +74,10 @@ public enum CommunityID {
             let n = b0 << 16 | b1 << 8 | b2
             out.append(table[Int(n >> 18 & 63)])
             out.append(table[Int(n >> 12 & 63)])
-            out.append(i + 1 < bytes.count ? table[Int(n >> 6 & 63)] : "=")
-            out.append(i + 2 < bytes.count ? table[Int(n & 63)] : "=")
+            out.append(i + 1 < bytes.count ? table[Int(n >> 6 & 63)] : pad)
+            out.append(i + 2 < bytes.count ? table[Int(n & 63)] : pad)
             i += 3
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

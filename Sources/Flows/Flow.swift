@@ -1,16 +1,21 @@
 import SensorCore
 
-/// One flow's state in the table (about 300 bytes; see FlowTable's memory note).
+/// One flow's state in the table: 248 bytes, laid out so that small fields fill the
+/// alignment gaps (FlowMemoryTests holds table memory per flow at or under 256 bytes).
 struct Flow {
     var key: FlowKey
-    /// True when the originator is the key's low endpoint.
-    var originatorIsLow: Bool
+    /// Seconds after `start` of the last interim record.
+    var lastInterimSeconds: UInt32 = 0
+    /// Order of creation in this run (with `start`, the seed of the conn.log uid).
+    var uid: UInt32
     var start: Timestamp
     var last: Timestamp
-    var lastInterim: Timestamp
     var orig = FlowEndpoint()
     var resp = FlowEndpoint()
     var history = History()
+    /// True when the originator is the key's low endpoint.
+    var originatorIsLow: Bool
+    var tunnelled = false
     /// Services identified from each side's bytes, and tunnels this flow carries (`Service` bits).
     var origServices: UInt16 = 0
     var respServices: UInt16 = 0
@@ -18,9 +23,14 @@ struct Flow {
     /// Payload packets examined for the service, per direction.
     var origPayloadsExamined: UInt8 = 0
     var respPayloadsExamined: UInt8 = 0
-    var tunnelled = false
-    /// For ICMP: originator's type and code, shown as conn.log ports.
-    var uid: UInt64
+
+    init(key: FlowKey, originatorIsLow: Bool, start: Timestamp, last: Timestamp, uid: UInt32) {
+        self.key = key
+        self.originatorIsLow = originatorIsLow
+        self.start = start
+        self.last = last
+        self.uid = uid
+    }
 
     var originator: IPAddress { originatorIsLow ? key.lowAddress : key.highAddress }
     var responder: IPAddress { originatorIsLow ? key.highAddress : key.lowAddress }

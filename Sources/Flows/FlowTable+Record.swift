@@ -10,7 +10,7 @@ extension FlowTable {
         var history = f.history.text
         if history.isEmpty { history = "" }
         return FlowRecord(
-            start: f.start, end: f.last, uid: FlowTable.uid(f.uid, seed: seed),
+            start: f.start, end: f.last, uid: FlowTable.uid(UInt64(f.uid) ^ UInt64(bitPattern: f.start.nanoseconds) << 20, seed: seed),
             originator: f.originator, originatorPort: f.originatorPort,
             responder: f.responder, responderPort: f.responderPort, proto: proto,
             service: FlowTable.services(f).names,
@@ -96,6 +96,8 @@ extension FlowTable {
         return false
     }
 
+    static let base62: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+
     /// A Zeek-style uid: "C" and 17 base62 characters, derived from the run's seed and a
     /// counter, so the same input gives the same uids every time.
     static func uid(_ counter: UInt64, seed: UInt64) -> String {
@@ -107,14 +109,14 @@ extension FlowTable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
         var a = mix(), b = mix()
-        var out = "C"
+        var out: [UInt8] = [UInt8(ascii: "C")]
+        out.reserveCapacity(18)
         for k in 0..<17 {
             if k == 9 { a = b }
-            out.append(alphabet[Int(a % 62)])
+            out.append(base62[Int(a % 62)])
             a /= 62
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

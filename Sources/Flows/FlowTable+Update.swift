@@ -31,11 +31,11 @@ extension FlowTable {
     }
 
     /// A new lone SYN on a tuple whose connection was closed or reset starts a new flow.
-    func isReuse(_ f: Flow, _ p: DecodedPacket, sourceIsLow: Bool) -> Bool {
+    func isReuse(_ i: Int, _ p: DecodedPacket, sourceIsLow: Bool) -> Bool {
         guard p.ipProtocol == .tcp, p.tcpFlags.contains(.syn), !p.tcpFlags.contains(.ack) else { return false }
         let ended: (EndpointState) -> Bool = { $0 == .closed || $0 == .reset }
         // Zeek treats it as a new connection even when the SYN repeats the old sequence number.
-        return ended(f.orig.state) || ended(f.resp.state)
+        return ended(flows[i].orig.state) || ended(flows[i].resp.state)
     }
 
     /// Applies one packet to flow `i`.
@@ -143,11 +143,13 @@ extension FlowTable {
     }
 
     /// Records `letter` at the 1st, 10th, 100th, ... occurrence (Zeek's logarithmic letters).
-    static func scaled(_ count: inout UInt32, _ threshold: inout UInt32, _ h: inout History, letter: UInt8, isOrig: Bool) {
+    static func scaled(_ count: inout UInt32, _ level: inout UInt8, _ h: inout History, letter: UInt8, isOrig: Bool) {
         count &+= 1
-        guard count >= threshold else { return }
+        var threshold: UInt32 = 1
+        for _ in 0..<min(Int(level), 9) { threshold *= 10 }
+        guard count >= threshold, level < 10 else { return }
         h.append(isOrig ? letter : letter | 0x20)
-        threshold = threshold >= UInt32.max / 10 ? .max : threshold * 10
+        level += 1
     }
 
     static func updateTCP(_ p: DecodedPacket, endpoint e: inout FlowEndpoint, peer: inout FlowEndpoint,
@@ -162,12 +164,12 @@ extension FlowTable {
         } else if syn && e.state == .inactive {
             e.startSeq = p.tcpSequence
         }
-        let relSeq = UInt64(p.tcpSequence &- e.startSeq)
-        let end = relSeq + UInt64(length) + (syn ? 1 : 0) + (fin ? 1 : 0)
-        let retransmit = length > 0 && end <= e.lastSeq && !syn
-        if end > e.lastSeq && end < (1 << 31) { e.lastSeq = end }
+        let relSeq = p.tcpSequence &- e.startSeq
+        let end = UInt64(relSeq) + UInt64(length) + (syn ? 1 : 0) + (fin ? 1 : 0)
+        let retransmit = length > 0 && end <= UInt64(e.lastSeq) && !syn
+        if end > UInt64(e.lastSeq) && end < (1 << 31) { e.lastSeq = UInt32(end) }
         if ack && peer.seqInitialized {
-            let relAck = UInt64(p.tcpAcknowledgment &- peer.startSeq)
+            let relAck = p.tcpAcknowledgment &- peer.startSeq
             if relAck > peer.ackSeq && relAck < (1 << 31) { peer.ackSeq = relAck }
         }
 
@@ -188,7 +190,7 @@ extension FlowTable {
             }
             if fin {
                 let bit: UInt16 = 1 << 1
-                let finSeq = relSeq + UInt64(length)
+                let finSeq = relSeq &+ UInt32(truncatingIfNeeded: length)
                 if e.historyFlags & bit == 0 || finSeq != e.lastFIN { e.historyFlags |= bit; h.append(isOrig ? UInt8(ascii: "F") : UInt8(ascii: "f")) }
                 e.lastFIN = finSeq
             }
@@ -203,10 +205,10 @@ extension FlowTable {
             once(&e, &h, bit: 1 << 3, letter: UInt8(ascii: "A"), isOrig: isOrig)
         }
         if retransmit {
-            scaled(&e.retransmitCount, &e.retransmitThreshold, &h, letter: UInt8(ascii: "T"), isOrig: isOrig)
+            scaled(&e.retransmitCount, &e.retransmitLevel, &h, letter: UInt8(ascii: "T"), isOrig: isOrig)
         }
         if p.tcpWindow == 0 && !syn && !fin && !rst {
-            scaled(&e.zeroWindowCount, &e.zeroWindowThreshold, &h, letter: UInt8(ascii: "W"), isOrig: isOrig)
+            scaled(&e.zeroWindowCount, &e.zeroWindowLevel, &h, letter: UInt8(ascii: "W"), isOrig: isOrig)
         }
         if fin { e.finCount &+= 1 }
 

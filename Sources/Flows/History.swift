@@ -2,8 +2,8 @@
 /// originator. Held inline (no allocation); past `capacity` letters the last is `x`.
 public struct History: Sendable, Equatable {
     /// Letters held inline; Zeek's own histories rarely pass 20.
-    public static let capacity = 30
-    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    public static let capacity = 24
+    private var storage: (UInt64, UInt64, UInt64) = (0, 0, 0)
     public private(set) var count: UInt8 = 0
 
     public init() {}

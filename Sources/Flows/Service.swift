@@ -17,11 +17,13 @@ public struct Service: OptionSet, Sendable {
 
     /// Zeek's analyzer names, in a fixed order.
     public var names: [String] {
+        guard rawValue != 0 else { return [] }
         var out: [String] = []
-        let all: [(Service, String)] = [(.dns, "dns"), (.http, "http"), (.ssl, "ssl"), (.ssh, "ssh"), (.quic, "quic"),
-                                        (.vxlan, "vxlan"), (.geneve, "geneve"), (.gtpv1, "gtpv1"), (.teredo, "teredo"),
-                                        (.ayiya, "ayiya"), (.gre, "gre")]
-        for (s, n) in all where contains(s) { out.append(n) }
+        for (s, n) in Service.named where contains(s) { out.append(n) }
         return out
     }
+
+    static let named: [(Service, String)] = [(.dns, "dns"), (.http, "http"), (.ssl, "ssl"), (.ssh, "ssh"), (.quic, "quic"),
+                                            (.vxlan, "vxlan"), (.geneve, "geneve"), (.gtpv1, "gtpv1"), (.teredo, "teredo"),
+                                            (.ayiya, "ayiya"), (.gre, "gre")]
 }
