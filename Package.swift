@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "quietwire", targets: ["quietwire"]),
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Capture", targets: ["Capture"]),
+        .library(name: "AppProtocols", targets: ["AppProtocols"]),
+        .library(name: "Flows", targets: ["Flows"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

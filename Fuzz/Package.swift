@@ -10,7 +10,11 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "DecoderFuzzer",
-            dependencies: [.product(name: "Wire", package: "QuietWire")],
+            dependencies: [
+                .product(name: "Wire", package: "QuietWire"),
+                .product(name: "AppProtocols", package: "QuietWire"),
+                .product(name: "Flows", package: "QuietWire"),
+            ],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ],

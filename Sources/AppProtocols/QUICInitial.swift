@@ -126,8 +126,8 @@ public enum QUICInitial {
     }
 
     /// Walks the frames of a decrypted Initial and keeps the CRYPTO data; stops at the first
-    /// frame type an Initial may not carry.
-    static func cryptoFrames(_ f: [UInt8]) -> [(offset: Int, data: [UInt8])] {
+    /// frame type an Initial may not carry. At most 256 frames (a padding run counts once).
+    public static func cryptoFrames(_ f: [UInt8]) -> [(offset: Int, data: [UInt8])] {
         var out: [(offset: Int, data: [UInt8])] = []
         return f.withUnsafeBytes { raw in
             let b = FrameBytes(raw)

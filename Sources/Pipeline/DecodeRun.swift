@@ -104,13 +104,7 @@ public final class DecodeRun: Sendable {
         current.withLock { $0 = nil }
         out.flush()
         decoder.finish()
-        summary.statistics = decoder.statistics
-        summary.weirds = decoder.weirds
-        summary.fragmentsReassembled = decoder.reassembler.reassembled
-        summary.fragmentDatagramsDropped = decoder.reassembler.dropped
-        summary.unsupportedLinkTypes = decoder.statistics.linkTypes.map(\.0).filter { !PacketDecoder.supports($0) }
-        summary.elapsedSeconds = Double((clock.now - started).components.attoseconds) / 1e18
-            + Double((clock.now - started).components.seconds)
+        summary.record(decoder, elapsed: clock.now - started)
         return summary
     }
 

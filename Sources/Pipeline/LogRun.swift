@@ -72,13 +72,7 @@ public final class LogRun: Sendable {
         table.flushAll()
         for r in table.drain() { conn.write(r) }
         conn.close()
-        summary.statistics = decoder.statistics
-        summary.weirds = decoder.weirds
-        summary.fragmentsReassembled = decoder.reassembler.reassembled
-        summary.fragmentDatagramsDropped = decoder.reassembler.dropped
-        summary.unsupportedLinkTypes = summary.statistics.linkTypes.map(\.0).filter { !PacketDecoder.supports($0) }
-        let elapsed = clock.now - started
-        summary.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        summary.record(decoder, elapsed: clock.now - started)
         return Result(decode: summary, flowsCreated: table.created, flowsEvicted: table.evicted, connRows: conn.rows)
     }
 }
