@@ -40,6 +40,8 @@ struct FuzzReplayTests {
                 case 0xF3:
                     _ = ServiceDetector.identify(frame, transport: 6)
                     _ = ServiceDetector.identify(frame, transport: 17)
+                case 0xF4:
+                    _ = DNSMessage.parse(frame)?.questions.first?.name.text
                 default:
                     let link = PacketDecoder.supportedLinkTypes[Int(selector) % PacketDecoder.supportedLinkTypes.count]
                     clock += 1_000_000_000

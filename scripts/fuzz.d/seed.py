@@ -40,6 +40,23 @@ for dirpath, _, files in os.walk(root):
             frame = data[offset + 16:offset + 16 + caplen][:4096]
             offset += 16 + caplen
             blob = prefix + frame
+            # UDP payloads also seed the DNS (0xF4) and QUIC (0xF0) parsers, for Ethernet/IPv4 frames.
+            if link == 1 and len(frame) > 42 and frame[12:14] == b"\x08\x00" and frame[23] == 17:
+                ihl = (frame[14] & 0x0F) * 4
+                udp = frame[14 + ihl + 8:]
+                ports = frame[14 + ihl:14 + ihl + 4]
+                if b"\x00\x35" in (ports[0:2], ports[2:4]):
+                    extra = bytes([0xF4]) + udp
+                elif len(udp) > 0 and udp[0] & 0xC0 == 0xC0:
+                    extra = bytes([0xF0]) + udp
+                else:
+                    extra = b""
+                if extra:
+                    target = os.path.join(out, hashlib.sha1(extra).hexdigest())
+                    if not os.path.exists(target):
+                        with open(target, "wb") as f:
+                            f.write(extra)
+                        written += 1
             digest = hashlib.sha1(blob).hexdigest()
             target = os.path.join(out, digest)
             if not os.path.exists(target):

@@ -19,7 +19,8 @@ nonisolated(unsafe) let table: FlowTable = {
 }()
 
 /// libFuzzer entry point. First byte below 0xF0: it picks a link type and the rest is a frame,
-/// decoded and fed to the flow table. 0xF0-0xF3: the rest goes to one application parser.
+/// decoded and fed to the flow table. 0xF0-0xF4: the rest goes to one application parser
+/// (QUIC Initial, QUIC CRYPTO frames, TLS ClientHello, service identification, DNS).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size >= 1 else { return 0 }
@@ -34,6 +35,8 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     case 0xF3:
         _ = ServiceDetector.identify(frame, transport: 6)
         _ = ServiceDetector.identify(frame, transport: 17)
+    case 0xF4:
+        _ = DNSMessage.parse(frame)?.questions.first?.name.text
     default:
         let link = linkTypes[Int(data[0]) % linkTypes.count]
         clock &+= 1_000_000_000  // one second per input: timeouts fire now and then
