@@ -61,6 +61,30 @@ struct CommandLineTests {
         #expect(r.err.contains("is truncated"))
     }
 
+    @Test func logsWritesZeekTSVAndJSON() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qw-logs-\(getpid())")
+        for format in ["tsv", "json"] {
+            let out = dir.appendingPathComponent(format).path
+            let r = try run(["logs", "--format", format, "--out", out, Fixtures.path("real/zeek__wikipedia.pcap")])
+            #expect(r.status == 0)
+            let text = try String(contentsOfFile: out + "/conn.log", encoding: .utf8)
+            let rows = text.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(rows.count == 34, "\(format): \(rows.count) rows")
+            if format == "tsv" {
+                #expect(text.hasPrefix("#separator \\x09\n#set_separator\t,\n"))
+                #expect(text.contains("#fields\tts\tuid\tid.orig_h") && text.contains("\n#close\t"))
+                #expect(rows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 23 })
+            } else {
+                for row in rows {
+                    let obj = try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any]
+                    #expect(obj?["community_id"] as? String != nil && obj?["id.orig_h"] as? String != nil)
+                }
+            }
+        }
+        let unwritable = try run(["logs", "--out", "/proc/nope/x", Fixtures.path("real/zeek__get.pcap")])
+        #expect(unwritable.status == 1 && unwritable.err.contains("/proc/nope/x"))
+    }
+
     @Test func helpExplainsDecode() throws {
         let r = try run(["decode", "--help"])
         #expect(r.out.contains("--stats-only") && r.out.contains("pcapng"))
