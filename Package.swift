@@ -15,8 +15,7 @@ let package = Package(
         .executable(name: "quietwire", targets: ["quietwire"]),
         .library(name: "Wire", targets: ["Wire"]),
         .library(name: "Capture", targets: ["Capture"]),
-        .library(name: "AppProtocols", targets: ["AppProtocols"]),
-        .library(name: "Flows", targets: ["Flows"]),
+        .library(name: "FuzzHarness", targets: ["FuzzHarness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -52,6 +51,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "FuzzHarness", dependencies: ["SensorCore", "Wire", "Flows", "AppProtocols"]),
         .target(name: "TestSupport", dependencies: ["SensorCore", "Wire"]),
         .testTarget(name: "SensorCoreTests", dependencies: ["SensorCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Outputs", "TestSupport"],
+            dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Outputs", "FuzzHarness", "TestSupport"],
             resources: []
         ),
     ],

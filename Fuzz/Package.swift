@@ -10,11 +10,7 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "DecoderFuzzer",
-            dependencies: [
-                .product(name: "Wire", package: "QuietWire"),
-                .product(name: "AppProtocols", package: "QuietWire"),
-                .product(name: "Flows", package: "QuietWire"),
-            ],
+            dependencies: [.product(name: "FuzzHarness", package: "QuietWire")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ],

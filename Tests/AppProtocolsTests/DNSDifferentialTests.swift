@@ -11,6 +11,7 @@ import Wire
 /// Known differences are explained in Tests/Fixtures/dns-expectations.tsv.
 @Suite("DNS against tshark")
 struct DNSDifferentialTests {
+    static let expectations = FrameExpectations(file: "dns-expectations.tsv")
     static let fields = ["dns.id", "dns.flags.response", "dns.flags.rcode", "dns.qry.name", "dns.qry.type",
                          "dns.a", "dns.aaaa", "dns.cname"]
 
@@ -30,7 +31,7 @@ struct DNSDifferentialTests {
         }
         guard !theirs.isEmpty else { return }
         let ours = try Self.ourRows(path, frames: Set(theirs.keys))
-        let expected = DNSExpectations.shared.entries(for: capture)
+        let expected = Self.expectations.entries(for: capture)
         var used = Set<Int>()
         var unexplained: [String] = []
         for (frame, row) in theirs.sorted(by: { $0.key < $1.key }) {
@@ -113,28 +114,3 @@ struct DNSDifferentialTests {
     }
 }
 
-/// Tests/Fixtures/dns-expectations.tsv: capture, frames (N, N-M or *), field (or *), reason.
-struct DNSExpectations {
-    struct Entry {
-        var line: String
-        var frames: ClosedRange<Int>
-        var field: String
-        func matches(frame: Int, field f: String) -> Bool { frames.contains(frame) && (field == "*" || field == f) }
-    }
-    static let shared = DNSExpectations()
-    private var byCapture: [String: [Entry]] = [:]
-
-    init() {
-        let url = Fixtures.root.appendingPathComponent("dns-expectations.tsv")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard c.count >= 4 else { continue }
-            let range: ClosedRange<Int>
-            if c[1] == "*" { range = 1...Int.max } else if let d = c[1].firstIndex(of: "-"), let a = Int(c[1][..<d]), let b = Int(c[1][c[1].index(after: d)...]) { range = a...b } else if let n = Int(c[1]) { range = n...n } else { continue }
-            byCapture[c[0], default: []].append(Entry(line: String(line), frames: range, field: c[2]))
-        }
-    }
-
-    func entries(for capture: String) -> [Entry] { byCapture[capture] ?? [] }
-}

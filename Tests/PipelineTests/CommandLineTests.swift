@@ -85,6 +85,14 @@ struct CommandLineTests {
         #expect(unwritable.status == 1 && unwritable.err.contains("/proc/nope/x"))
     }
 
+    @Test func logsRejectsBadOptionsWithMessagesThatSayWhy() throws {
+        let get = Fixtures.path("real/zeek__get.pcap")
+        let networks = try run(["logs", "--out", "/tmp/qw-x", "--local-networks", "10.0.0.0/33,banana", get])
+        #expect(networks.status != 0 && networks.err.contains("--local-networks"))
+        let format = try run(["logs", "--out", "/tmp/qw-x", "--format", "xml", get])
+        #expect(format.status != 0 && format.err.contains("tsv or json"))
+    }
+
     @Test func helpExplainsDecode() throws {
         let r = try run(["decode", "--help"])
         #expect(r.out.contains("--stats-only") && r.out.contains("pcapng"))

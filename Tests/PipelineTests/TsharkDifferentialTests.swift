@@ -12,6 +12,7 @@ import Wire
 /// an unlisted difference fails, and so does a listed one that no longer happens.
 @Suite("Differential against tshark")
 struct TsharkDifferentialTests {
+    static let expectations = FrameExpectations(file: "decode-expectations.tsv")
     static let fields = ["ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto", "ipv6.nxt",
                          "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport"]
 
@@ -20,7 +21,7 @@ struct TsharkDifferentialTests {
         let path = Fixtures.path(capture)
         let theirs = try tsharkFrames(path)
         let ours = try ourFrames(path)
-        let expected = Expectations.shared.entries(for: capture)
+        let expected = Self.expectations.entries(for: capture)
         var unexplained: [String] = []
         var used = Set<Int>()
         let frames = max(theirs.count, ours.count)
@@ -132,35 +133,3 @@ struct TsharkDifferentialTests {
     }
 }
 
-/// Tests/Fixtures/decode-expectations.tsv: capture, frames (N, N-M or *), field (or *), reason.
-struct Expectations {
-    struct Entry {
-        var line: String
-        var frames: ClosedRange<Int>
-        var field: String
-        func matches(frame: Int, field f: String) -> Bool { frames.contains(frame) && (field == "*" || field == f) }
-    }
-
-    static let shared = Expectations()
-    private var byCapture: [String: [Entry]] = [:]
-
-    init() {
-        let url = Fixtures.root.appendingPathComponent("decode-expectations.tsv")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.isEmpty {
-            let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            guard c.count >= 4 else { continue }
-            let range: ClosedRange<Int>
-            if c[1] == "*" {
-                range = 1...Int.max
-            } else if let dash = c[1].firstIndex(of: "-"), let a = Int(c[1][..<dash]), let b = Int(c[1][c[1].index(after: dash)...]) {
-                range = a...b
-            } else if let n = Int(c[1]) {
-                range = n...n
-            } else { continue }
-            byCapture[c[0], default: []].append(Entry(line: String(line), frames: range, field: c[2]))
-        }
-    }
-
-    func entries(for capture: String) -> [Entry] { byCapture[capture] ?? [] }
-}

@@ -1,0 +1,61 @@
+import AppProtocols
+import Flows
+import SensorCore
+import Wire
+
+/// What one fuzz input does: the fuzz target (Fuzz/) and the suite's corpus replay both run
+/// inputs through this, so a replayed crasher takes exactly the path it took when found.
+///
+/// First byte below 0xF0: it picks a link type from `PacketDecoder.supportedLinkTypes`, and
+/// the rest is a frame that is decoded, checksum-checked and fed to a 64-flow table (one
+/// decoder and table for the whole run, so reassembly and flow state carry across inputs).
+/// 0xF0-0xF4: the rest goes to the QUIC Initial reader, the QUIC CRYPTO frame walker, the TLS
+/// ClientHello parser, service identification, or the DNS parser.
+public final class FuzzHarness {
+    let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 16))
+    let table: FlowTable
+    var clock: Int64 = 0
+
+    public init() {
+        var settings = FlowSettings()
+        settings.maximumFlows = 64
+        settings.verifyChecksums = true
+        table = FlowTable(settings: settings)
+    }
+
+    public func run(_ input: UnsafeRawBufferPointer) {
+        guard let selector = input.first else { return }
+        let rest = UnsafeRawBufferPointer(rebasing: input.dropFirst())
+        let frame = FrameBytes(rest)
+        switch selector {
+        case 0xF0:
+            _ = QUICInitial.decryptClientInitial(frame)
+        case 0xF1:
+            _ = QUICInitial.cryptoFrames(Array(rest))
+        case 0xF2:
+            _ = TLSClientHello.parse(frame)
+        case 0xF3:
+            _ = ServiceDetector.identify(frame, transport: 6)
+            _ = ServiceDetector.identify(frame, transport: 17)
+        case 0xF4:
+            _ = DNSMessage.parse(frame)?.questions.first?.name.text
+        default:
+            let links = PacketDecoder.supportedLinkTypes
+            clock &+= 1_000_000_000  // one second per input: timeouts fire now and then
+            let packet = decoder.decode(frame, linkType: links[Int(selector) % links.count],
+                                        timestamp: Timestamp(nanoseconds: clock), wireLength: rest.count)
+            let valid = decoder.transportChecksumIsValid(packet, frame: frame)
+            decoder.withPayload(of: packet, frame: frame) { bytes in
+                if bytes.count > 0 { _ = bytes.u8(0) &+ bytes.u8(bytes.count - 1) }
+                table.update(packet, payload: bytes, checksumValid: valid)
+            }
+            if table.finished.count > 256 { _ = table.drain() }
+        }
+    }
+
+    /// Ends the run: flushes fragments and flows.
+    public func finish() {
+        decoder.finish()
+        table.flushAll()
+    }
+}
