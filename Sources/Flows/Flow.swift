@@ -23,6 +23,8 @@ struct Flow {
     /// Payload packets examined for the service, per direction.
     var origPayloadsExamined: UInt8 = 0
     var respPayloadsExamined: UInt8 = 0
+    /// The name the originator had resolved for the responder when the flow began (NameCache id).
+    var nameID: UInt32 = 0
 
     init(key: FlowKey, originatorIsLow: Bool, start: Timestamp, last: Timestamp, uid: UInt32) {
         self.key = key

@@ -27,6 +27,9 @@ public struct FlowRecord: Sendable {
     public var localResponder: Bool
     public var vlan: UInt16
     public var communityID: String
+    /// The name the originator most recently resolved to the responder's address, from DNS
+    /// answers seen before the flow began (nil when none is known).
+    public var resolvedName: String?
     /// True when a tunnel carried this flow.
     public var tunnelled: Bool
     /// True for an interim record of a flow still open.

@@ -26,6 +26,7 @@ extension FlowTable {
             communityID: CommunityID.compute(source: f.originator, sourcePort: f.originatorPort,
                                              destination: f.responder, destinationPort: f.responderPort,
                                              proto: proto, seed: settings.communityIDSeed),
+            resolvedName: names.name(id: f.nameID),
             tunnelled: f.tunnelled, interim: interim)
     }
 

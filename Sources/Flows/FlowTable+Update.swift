@@ -1,3 +1,4 @@
+import AppProtocols
 import SensorCore
 import Wire
 
@@ -61,6 +62,7 @@ extension FlowTable {
             }
         }
         identifyService(i, payload: payload, proto: proto, isOrig: isOrig)
+        learnNames(i, p, payload: payload, proto: proto)
     }
 
     /// Payload packets per direction examined for a protocol (STARTTLS upgrades come a few
@@ -84,6 +86,21 @@ extension FlowTable {
         if proto == 17 && seen > 0 && !(mine.contains(.quic) && !mine.contains(.ssl)) { return }
         let found = ServiceDetector.identify(payload, transport: proto)
         if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
+    }
+
+    /// Feeds DNS responses on a DNS flow to the name cache (UDP, or one length-prefixed message
+    /// starting a TCP segment).
+    func learnNames(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, proto: UInt8) {
+        guard payload.count >= 12, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0 else { return }
+        let message: DNSMessage?
+        if proto == 17 {
+            message = DNSMessage.parse(payload)
+        } else if proto == 6, payload.count >= 14, Int(payload.be16(0)) <= payload.count - 2 {
+            message = DNSMessage.parse(payload.slice(2 ..< 2 + Int(payload.be16(0))))
+        } else {
+            message = nil
+        }
+        if let message { names.record(message, client: p.destination, now: p.timestamp) }
     }
 
     /// Gives `body` the sending and receiving endpoints and the history, in place.

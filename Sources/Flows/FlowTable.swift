@@ -20,6 +20,8 @@ public final class FlowTable {
     var packetsSinceSweep = 0
     /// Records of flows that ended (or interim records), oldest first.
     public var finished: [FlowRecord] = []
+    /// What each client resolved, from the DNS answers seen (gives flows `resolvedName`).
+    public let names = NameCache()
     /// Flows created, ended by timeout, and evicted for lack of room.
     public private(set) var created: UInt64 = 0
     public private(set) var expired: UInt64 = 0
@@ -130,6 +132,8 @@ public final class FlowTable {
         nextUID &+= 1
         created &+= 1
         flows.append(flow)
+        let f = flows.count - 1
+        flows[f].nameID = names.nameID(client: flows[f].originator, address: flows[f].responder, at: p.timestamp)
         var s = hash(key) & mask
         while slots[s] >= 0 { s = (s + 1) & mask }
         slots[s] = Int32(flows.count - 1)

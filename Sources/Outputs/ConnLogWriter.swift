@@ -20,10 +20,10 @@ public final class ConnLogWriter {
     static let fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
                          "duration", "orig_bytes", "resp_bytes", "conn_state", "local_orig", "local_resp",
                          "missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
-                         "tunnel_parents", "ip_proto", "community_id"]
+                         "tunnel_parents", "ip_proto", "community_id", "resolved_name"]
     static let types = ["time", "string", "addr", "port", "addr", "port", "enum", "string", "interval", "count",
                         "count", "string", "bool", "bool", "count", "string", "count", "count", "count", "count",
-                        "set[string]", "count", "string"]
+                        "set[string]", "count", "string", "string"]
 
     /// A writer to `path` (created or truncated).
     public init(path: String, format: ZeekLogFormat) throws(OutputError) {
@@ -141,6 +141,8 @@ public final class ConnLogWriter {
         out.append(UInt8(ascii: "-")); out.append(tab)  // tunnel_parents: not tracked yet
         out.appendDecimal(r.proto); out.append(tab)
         out.append(r.communityID)
+        out.append(tab)
+        if let name = r.resolvedName { ZeekTSV.appendEscaped(name.utf8, to: out) } else { out.append(UInt8(ascii: "-")) }
         out.append(UInt8(ascii: "\n"))
     }
 
@@ -172,7 +174,9 @@ public final class ConnLogWriter {
         out.append(",\"resp_ip_bytes\":" as StaticString); out.appendDecimal(r.responderIPBytes)
         out.append(",\"ip_proto\":" as StaticString); out.appendDecimal(r.proto)
         out.append(",\"community_id\":\"" as StaticString); out.append(r.communityID)
-        out.append("\"}\n" as StaticString)
+        out.append(UInt8(ascii: "\""))
+        if let name = r.resolvedName { out.append(",\"resolved_name\":" as StaticString); JSONText.appendString(name, to: out) }
+        out.append("}\n" as StaticString)
     }
 }
 

@@ -73,7 +73,7 @@ struct CommandLineTests {
             if format == "tsv" {
                 #expect(text.hasPrefix("#separator \\x09\n#set_separator\t,\n"))
                 #expect(text.contains("#fields\tts\tuid\tid.orig_h") && text.contains("\n#close\t"))
-                #expect(rows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 23 })
+                #expect(rows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 24 })
             } else {
                 for row in rows {
                     let obj = try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any]
