@@ -23,6 +23,21 @@ public enum QUICInitial {
         public var startsClientHello: Bool {
             crypto.contains { $0.offset == 0 && $0.data.first == 1 }
         }
+
+        /// The crypto stream from offset 0 as far as this packet's frames reach without a gap
+        /// (clients such as Chrome scatter the ClientHello over frames in any order).
+        public var contiguousCrypto: [UInt8] {
+            var out: [UInt8] = []
+            var progressed = true
+            while progressed {
+                progressed = false
+                for frame in crypto where frame.offset <= out.count && frame.offset + frame.data.count > out.count {
+                    out += frame.data[(out.count - frame.offset)...]
+                    progressed = true
+                }
+            }
+            return out
+        }
     }
 
     /// The packet-protection keys of one direction.

@@ -6,8 +6,8 @@ struct Flow {
     var key: FlowKey
     /// Seconds after `start` of the last interim record.
     var lastInterimSeconds: UInt32 = 0
-    /// Order of creation in this run (with `start`, the seed of the conn.log uid).
-    var uid: UInt32
+    /// The TLS server name the client sent (ClientHello over TCP or in a QUIC Initial; NameCache id).
+    var serverNameID: UInt32 = 0
     var start: Timestamp
     var last: Timestamp
     var orig = FlowEndpoint()
@@ -26,12 +26,11 @@ struct Flow {
     /// The name the originator had resolved for the responder when the flow began (NameCache id).
     var nameID: UInt32 = 0
 
-    init(key: FlowKey, originatorIsLow: Bool, start: Timestamp, last: Timestamp, uid: UInt32) {
+    init(key: FlowKey, originatorIsLow: Bool, start: Timestamp, last: Timestamp) {
         self.key = key
         self.originatorIsLow = originatorIsLow
         self.start = start
         self.last = last
-        self.uid = uid
     }
 
     var originator: IPAddress { originatorIsLow ? key.lowAddress : key.highAddress }

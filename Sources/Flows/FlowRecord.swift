@@ -30,6 +30,8 @@ public struct FlowRecord: Sendable {
     /// The name the originator most recently resolved to the responder's address, from DNS
     /// answers seen before the flow began (nil when none is known).
     public var resolvedName: String?
+    /// The server name (SNI) the client sent in its TLS ClientHello, over TCP or QUIC.
+    public var serverName: String?
     /// True when a tunnel carried this flow.
     public var tunnelled: Bool
     /// True for an interim record of a flow still open.

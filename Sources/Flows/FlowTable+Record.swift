@@ -10,7 +10,8 @@ extension FlowTable {
         var history = f.history.text
         if history.isEmpty { history = "" }
         return FlowRecord(
-            start: f.start, end: f.last, uid: FlowTable.uid(UInt64(f.uid) ^ UInt64(bitPattern: f.start.nanoseconds) << 20, seed: seed),
+            // A flow is unique by its key and first packet's time, so those seed its uid.
+            start: f.start, end: f.last, uid: FlowTable.uid(UInt64(truncatingIfNeeded: hash(f.key)) ^ UInt64(bitPattern: f.start.nanoseconds), seed: seed),
             originator: f.originator, originatorPort: f.originatorPort,
             responder: f.responder, responderPort: f.responderPort, proto: proto,
             service: FlowTable.services(f).names,
@@ -27,6 +28,7 @@ extension FlowTable {
                                              destination: f.responder, destinationPort: f.responderPort,
                                              proto: proto, seed: settings.communityIDSeed),
             resolvedName: names.name(id: f.nameID),
+            serverName: names.name(id: f.serverNameID),
             tunnelled: f.tunnelled, interim: interim)
     }
 
@@ -99,8 +101,8 @@ extension FlowTable {
 
     static let base62: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
 
-    /// A Zeek-style uid: "C" and 17 base62 characters, derived from the run's seed and a
-    /// counter, so the same input gives the same uids every time.
+    /// A Zeek-style uid: "C" and 17 base62 characters, derived from the run's seed and the
+    /// flow's key and start, so the same input gives the same uids every time.
     static func uid(_ counter: UInt64, seed: UInt64) -> String {
         var x = counter &+ seed &* 0x9E37_79B9_7F4A_7C15
         func mix() -> UInt64 {

@@ -84,7 +84,10 @@ extension FlowTable {
         // looking for TLS after STARTTLS.
         let mine = Service(rawValue: isOrig ? flows[i].origServices : flows[i].respServices)
         if proto == 17 && seen > 0 && !(mine.contains(.quic) && !mine.contains(.ssl)) { return }
-        let found = ServiceDetector.identify(payload, transport: proto)
+        let (found, serverName) = ServiceDetector.identifyWithName(payload, transport: proto)
+        if isOrig, let serverName, flows[i].serverNameID == 0, serverName.count <= 255 {
+            flows[i].serverNameID = names.intern(String(decoding: serverName, as: UTF8.self))
+        }
         if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
     }
 

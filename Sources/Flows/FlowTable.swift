@@ -15,7 +15,6 @@ public final class FlowTable {
     var slots: [Int32]
     var mask: Int
     let seed: UInt64
-    var nextUID: UInt64 = 0
     var sweepCursor = 0
     var packetsSinceSweep = 0
     /// Records of flows that ended (or interim records), oldest first.
@@ -128,8 +127,7 @@ public final class FlowTable {
         if flows.count >= settings.maximumFlows { evictOne(now: p.timestamp) }
         let sourceIsOriginator = !shouldFlip(p)
         let flow = Flow(key: key, originatorIsLow: sourceIsOriginator == sourceIsLow,
-                        start: p.timestamp, last: p.timestamp, uid: UInt32(truncatingIfNeeded: nextUID))
-        nextUID &+= 1
+                        start: p.timestamp, last: p.timestamp)
         created &+= 1
         flows.append(flow)
         let f = flows.count - 1

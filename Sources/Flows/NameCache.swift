@@ -81,6 +81,11 @@ public final class NameCache {
     /// a flow and turn back into the name with `name(id:)` when the flow is recorded.
     public func nameID(client: IPAddress, address: IPAddress, at now: Timestamp) -> UInt32 {
         guard let name = name(client: client, address: address, at: now) else { return 0 }
+        return intern(name)
+    }
+
+    /// An id for any name (TLS server names share the table).
+    public func intern(_ name: String) -> UInt32 {
         if let i = internIndex[name] { return generation << 24 | i }
         if interned.count >= NameCache.maximumInterned {
             interned.removeAll(keepingCapacity: true)

@@ -23,7 +23,8 @@ public struct Service: OptionSet, Sendable {
         return out
     }
 
-    static let named: [(Service, String)] = [(.dns, "dns"), (.http, "http"), (.ssl, "ssl"), (.ssh, "ssh"), (.quic, "quic"),
+    /// In Zeek's order of confirmation where it matters ("quic,ssl").
+    static let named: [(Service, String)] = [(.dns, "dns"), (.http, "http"), (.quic, "quic"), (.ssl, "ssl"), (.ssh, "ssh"),
                                             (.vxlan, "vxlan"), (.geneve, "geneve"), (.gtpv1, "gtpv1"), (.teredo, "teredo"),
                                             (.ayiya, "ayiya"), (.gre, "gre")]
 }

@@ -4,13 +4,31 @@ import SensorCore
 /// Port-independent identification of a flow's protocol from its first payload bytes.
 /// Cheap and bounded: looks at no more than the first 64 bytes.
 public enum ServiceDetector {
+    /// The service `payload` looks like (or an empty set), and the TLS server name when the
+    /// payload is a ClientHello (in a TCP record or a decrypted QUIC Initial).
+    public static func identifyWithName(_ payload: FrameBytes, transport: UInt8) -> (Service, [UInt8]?) {
+        var name: [UInt8]? = nil
+        let service = classify(payload, transport: transport, serverName: &name)
+        return (service, name)
+    }
+
     /// The service `payload` looks like, or an empty set.
     public static func identify(_ payload: FrameBytes, transport: UInt8) -> Service {
+        var ignored: [UInt8]? = nil
+        return classify(payload, transport: transport, serverName: &ignored)
+    }
+
+    static func classify(_ payload: FrameBytes, transport: UInt8, serverName: inout [UInt8]?) -> Service {
         let n = payload.count
         guard n >= 4 else { return [] }
         if transport == 6 {
             if n >= 6 && payload.u8(0) == 0x16 && payload.u8(1) == 3 && payload.u8(2) <= 4
-                && (payload.u8(5) == 1 || payload.u8(5) == 2) { return .ssl }
+                && (payload.u8(5) == 1 || payload.u8(5) == 2) {
+                if payload.u8(5) == 1, let handshake = TLSRecord.firstHandshake(payload) {
+                    serverName = TLSClientHello.parse(handshake)?.serverName
+                }
+                return .ssl
+            }
             if matches(payload, "SSH-") { return .ssh }
             if isHTTP(payload) { return .http }
             if n >= 14 && looksLikeDNS(payload, offset: 2) { return .dns }  // length-prefixed
@@ -22,6 +40,7 @@ public enum ServiceDetector {
                     || version & 0x0f0f_0f0f == 0x0a0a_0a0a) && payload.u8(5) <= 20 {
                     // A client Initial that decrypts to a ClientHello also carries TLS (Zeek: "quic,ssl").
                     if let initial = QUICInitial.decryptClientInitial(payload), initial.startsClientHello {
+                        serverName = initial.contiguousCrypto.withUnsafeBytes { TLSClientHello.parse(FrameBytes($0))?.serverName }
                         return [.quic, .ssl]
                     }
                     return .quic

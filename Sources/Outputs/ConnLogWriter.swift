@@ -20,10 +20,10 @@ public final class ConnLogWriter {
     static let fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
                          "duration", "orig_bytes", "resp_bytes", "conn_state", "local_orig", "local_resp",
                          "missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
-                         "tunnel_parents", "ip_proto", "community_id", "resolved_name"]
+                         "tunnel_parents", "ip_proto", "community_id", "resolved_name", "server_name"]
     static let types = ["time", "string", "addr", "port", "addr", "port", "enum", "string", "interval", "count",
                         "count", "string", "bool", "bool", "count", "string", "count", "count", "count", "count",
-                        "set[string]", "count", "string", "string"]
+                        "set[string]", "count", "string", "string", "string"]
 
     /// A writer to `path` (created or truncated).
     public init(path: String, format: ZeekLogFormat) throws(OutputError) {
@@ -143,6 +143,8 @@ public final class ConnLogWriter {
         out.append(r.communityID)
         out.append(tab)
         if let name = r.resolvedName { ZeekTSV.appendEscaped(name.utf8, to: out) } else { out.append(UInt8(ascii: "-")) }
+        out.append(tab)
+        if let name = r.serverName { ZeekTSV.appendEscaped(name.utf8, to: out) } else { out.append(UInt8(ascii: "-")) }
         out.append(UInt8(ascii: "\n"))
     }
 
@@ -176,6 +178,7 @@ public final class ConnLogWriter {
         out.append(",\"community_id\":\"" as StaticString); out.append(r.communityID)
         out.append(UInt8(ascii: "\""))
         if let name = r.resolvedName { out.append(",\"resolved_name\":" as StaticString); JSONText.appendString(name, to: out) }
+        if let name = r.serverName { out.append(",\"server_name\":" as StaticString); JSONText.appendString(name, to: out) }
         out.append("}\n" as StaticString)
     }
 }

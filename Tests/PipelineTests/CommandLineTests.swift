@@ -73,7 +73,8 @@ struct CommandLineTests {
             if format == "tsv" {
                 #expect(text.hasPrefix("#separator \\x09\n#set_separator\t,\n"))
                 #expect(text.contains("#fields\tts\tuid\tid.orig_h") && text.contains("\n#close\t"))
-                #expect(rows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 24 })
+                let fields = text.split(separator: "\n").first { $0.hasPrefix("#fields\t") }?.split(separator: "\t").count ?? 0
+                #expect(fields > 20 && rows.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == fields - 1 })
             } else {
                 for row in rows {
                     let obj = try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any]
