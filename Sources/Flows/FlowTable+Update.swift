@@ -95,6 +95,10 @@ extension FlowTable {
     /// starting a TCP segment).
     func learnNames(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, proto: UInt8) {
         guard payload.count >= 12, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0 else { return }
+        // Only a NOERROR response with answers can teach a name: check the header before parsing.
+        let header = proto == 6 ? 2 : 0
+        guard payload.count >= header + 12, payload.u8(header + 2) & 0x80 != 0,
+              payload.u8(header + 3) & 0x0F == 0, payload.be16(header + 6) > 0 else { return }
         let message: DNSMessage?
         if proto == 17 {
             message = DNSMessage.parse(payload)
