@@ -15,6 +15,10 @@ public final class FlowTable {
     var slots: [Int32]
     var mask: Int
     let seed: UInt64
+    /// Flows held at most: `settings.maximumFlows`, clamped to `largestMaximumFlows`.
+    public let maximumFlows: Int
+    /// The largest table: 2^25 flows (about 8 GiB of flow state, 256 MiB of slots).
+    public static let largestMaximumFlows = 1 << 25
     var sweepCursor = 0
     var packetsSinceSweep = 0
     /// Records of flows that ended (or interim records), oldest first.
@@ -29,10 +33,14 @@ public final class FlowTable {
     public init(settings: FlowSettings = FlowSettings(), seed: UInt64 = 0x5157_4952_4551_5549) {
         self.settings = settings
         self.seed = seed
-        let capacity = max(1024, min(1 << 22, (settings.maximumFlows * 2).nextPowerOfTwo))
+        // Slots at least twice the flows, so probe chains stay short and always end at an empty
+        // slot; a larger maximumFlows than the slot array can serve is clamped.
+        let wanted = min(max(1, settings.maximumFlows), FlowTable.largestMaximumFlows)
+        let capacity = max(1024, wanted.nextPowerOfTwo * 2)
         slots = Array(repeating: -1, count: capacity)
         mask = capacity - 1
-        flows.reserveCapacity(min(settings.maximumFlows, 1 << 16))
+        maximumFlows = wanted
+        flows.reserveCapacity(min(maximumFlows, 1 << 16))
     }
 
     /// Flows held now.
@@ -124,7 +132,7 @@ public final class FlowTable {
     }
 
     func insert(_ key: FlowKey, _ p: DecodedPacket, sourceIsLow: Bool) -> Int {
-        if flows.count >= settings.maximumFlows { evictOne(now: p.timestamp) }
+        if flows.count >= maximumFlows { evictOne(now: p.timestamp) }
         let sourceIsOriginator = !shouldFlip(p)
         let flow = Flow(key: key, originatorIsLow: sourceIsOriginator == sourceIsLow,
                         start: p.timestamp, last: p.timestamp)

@@ -47,7 +47,9 @@ struct Logs: ParsableCommand {
         if let localNetworks, NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) == nil {
             throw ValidationError("--local-networks: '\(localNetworks)' is not a comma-separated list of CIDR blocks like 10.0.0.0/8,fd00::/8")
         }
-        if maxFlows < 1 { throw ValidationError("--max-flows must be at least 1") }
+        if maxFlows < 1 || maxFlows > FlowTable.largestMaximumFlows {
+            throw ValidationError("--max-flows must be between 1 and \(FlowTable.largestMaximumFlows)")
+        }
     }
 
     func run() throws {
