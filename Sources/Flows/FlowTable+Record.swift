@@ -11,7 +11,8 @@ extension FlowTable {
         if history.isEmpty { history = "" }
         return FlowRecord(
             // A flow is unique by its key and first packet's time, so those seed its uid.
-            start: f.start, end: f.last, uid: FlowTable.uid(UInt64(truncatingIfNeeded: hash(f.key)) ^ UInt64(bitPattern: f.start.nanoseconds), seed: seed),
+            start: f.start, end: f.last, uid: FlowTable.uid(UInt64(truncatingIfNeeded: FlowTable.hash(f.key, seed: FlowTable.uidSeed))
+                                                   ^ UInt64(bitPattern: f.start.nanoseconds), seed: FlowTable.uidSeed),
             originator: f.originator, originatorPort: f.originatorPort,
             responder: f.responder, responderPort: f.responderPort, proto: proto,
             service: FlowTable.services(f).names,

@@ -138,7 +138,13 @@ extension FlowTable {
         carrier.destinationPort = p.tunnelDestinationPort
         carrier.ipTotalLength = p.outerIPTotalLength
         carrier.payloadLength = p.tunnelPayloadLength
-        let i = find(key) ?? insert(key, carrier, sourceIsLow: sourceIsLow)
+        var found = find(key)
+        if let f = found, isExpired(f, at: p.timestamp) {
+            expired &+= 1
+            finish(f, interim: false)
+            found = nil
+        }
+        let i = found ?? insert(key, carrier, sourceIsLow: sourceIsLow)
         apply(carrier, payload: FrameBytes(base: nil, count: 0), to: i, sourceIsLow: sourceIsLow)
         let service: Service
         switch p.tunnel {

@@ -27,10 +27,12 @@ public final class FlowTable {
     public let names = NameCache()
     /// Flows created, ended by timeout, and evicted for lack of room.
     public private(set) var created: UInt64 = 0
-    public private(set) var expired: UInt64 = 0
+    public internal(set) var expired: UInt64 = 0
     public private(set) var evicted: UInt64 = 0
 
-    public init(settings: FlowSettings = FlowSettings(), seed: UInt64 = 0x5157_4952_4551_5549) {
+    /// `seed` keys the slot hash; it is random per table unless given, so crafted flow keys
+    /// cannot aim at one probe chain (uids do not depend on it: see `uidSeed`).
+    public init(settings: FlowSettings = FlowSettings(), seed: UInt64 = UInt64.random(in: .min ... .max)) {
         self.settings = settings
         self.seed = seed
         // Slots at least twice the flows, so probe chains stay short and always end at an empty
@@ -104,7 +106,13 @@ public final class FlowTable {
     /// cost 7% of the logs pipeline. The seed varies per run, so crafted keys cannot target
     /// a probe chain across runs.
     @inline(__always)
-    func hash(_ key: FlowKey) -> Int {
+    func hash(_ key: FlowKey) -> Int { FlowTable.hash(key, seed: seed) }
+
+    /// The fixed seed uids are derived with, so the same input gives the same uids every run.
+    static let uidSeed: UInt64 = 0x5157_4952_4551_5549
+
+    @inline(__always)
+    static func hash(_ key: FlowKey, seed: UInt64) -> Int {
         @inline(__always) func mix(_ x: UInt64) -> UInt64 {
             var z = x &* 0x9E37_79B9_7F4A_7C15
             z = (z ^ (z >> 32)) &* 0xD6E8_FEB8_6659_FD93

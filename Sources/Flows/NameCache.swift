@@ -74,8 +74,11 @@ public final class NameCache {
     private var interned: [String] = []
     private var internIndex: [String: UInt32] = [:]
     private var generation: UInt32 = 1
-    /// Names interned per generation; past it the table starts over and older ids read as unknown.
+    /// Names interned per generation, and their bytes; past either the table starts over and
+    /// older ids read as unknown (flows still open lose their names then).
     public static let maximumInterned = (1 << 24) - 1
+    public static let maximumInternedBytes = 64 << 20
+    private var internedBytes = 0
 
     /// An id for the name `client` had resolved for `address` by `now` (0 when none), to keep in
     /// a flow and turn back into the name with `name(id:)` when the flow is recorded.
@@ -87,11 +90,13 @@ public final class NameCache {
     /// An id for any name (TLS server names share the table).
     public func intern(_ name: String) -> UInt32 {
         if let i = internIndex[name] { return generation << 24 | i }
-        if interned.count >= NameCache.maximumInterned {
-            interned.removeAll(keepingCapacity: true)
-            internIndex.removeAll(keepingCapacity: true)
+        if interned.count >= NameCache.maximumInterned || internedBytes + name.utf8.count > NameCache.maximumInternedBytes {
+            interned.removeAll(keepingCapacity: false)
+            internIndex.removeAll(keepingCapacity: false)
+            internedBytes = 0
             generation = generation == 0xFF ? 1 : generation + 1
         }
+        internedBytes += name.utf8.count
         interned.append(name)
         let i = UInt32(interned.count)  // ids start at 1 within a generation
         internIndex[name] = i
@@ -109,7 +114,10 @@ public final class NameCache {
         // A sample keeps eviction cheap; the cache is a hint, not a record.
         var victim: Key? = nil
         var soonest = Timestamp(nanoseconds: .max)
-        for (k, e) in entries.prefix(16) where e.latest.expires < soonest { soonest = e.latest.expires; victim = k }
+        for (k, e) in entries.prefix(16) where victim == nil || e.latest.expires < soonest {
+            soonest = e.latest.expires
+            victim = k
+        }
         if let victim { entries[victim] = nil; evicted &+= 1 }
     }
 }

@@ -103,11 +103,15 @@ public final class ConnLogWriter {
 
     /// Seconds with six decimals, as Zeek writes `time` and `interval`.
     private func appendMicros(_ nanoseconds: Int64) {
-        let micros = nanoseconds >= 0 ? (nanoseconds + 500) / 1000 : (nanoseconds - 500) / 1000
-        let t = Timestamp(nanoseconds: micros * 1000)
-        out.appendSigned(t.seconds)
+        // Round to microseconds by quotient and remainder: no addition can overflow at the extremes.
+        let (q, r) = nanoseconds.quotientAndRemainder(dividingBy: 1000)
+        var micros = q
+        if r >= 500 && micros < Int64.max { micros += 1 } else if r <= -500 && micros > Int64.min { micros -= 1 }
+        let (seconds, fraction) = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        let whole = fraction < 0 ? seconds - 1 : seconds
+        out.appendSigned(whole)
         out.append(UInt8(ascii: "."))
-        out.appendPadded(t.subsecondNanoseconds / 1000, width: 6)
+        out.appendPadded(fraction < 0 ? fraction + 1_000_000 : fraction, width: 6)
     }
 
     private func writeTSV(_ r: FlowRecord) {
