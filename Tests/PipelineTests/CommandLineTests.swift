@@ -92,6 +92,14 @@ struct CommandLineTests {
         #expect(networks.status != 0 && networks.err.contains("--local-networks"))
         let format = try run(["logs", "--out", "/tmp/qw-x", "--format", "xml", get])
         #expect(format.status != 0 && format.err.contains("tsv or json"))
+        let flows = try run(["logs", "--out", "/tmp/qw-x", "--max-flows", "0", get])
+        #expect(flows.status != 0 && flows.err.contains("--max-flows"))
+        let count = try run(["decode", "--count", "0", get])
+        #expect(count.status != 0 && count.err.contains("--count"))
+        let both = try run(["decode", "--json", "--stats-only", get])
+        #expect(both.status != 0 && both.err.contains("--summary-json"))
+        let neither = try run(["decode"])
+        #expect(neither.status != 0 && neither.err.contains("--interface"))
     }
 
     @Test func helpExplainsDecode() throws {
