@@ -173,11 +173,11 @@ extension FlowTable {
     }
 
     /// Records `letter` at the 1st, 10th, 100th, ... occurrence (Zeek's logarithmic letters).
-    static func scaled(_ count: inout UInt32, _ level: inout UInt8, _ h: inout History, letter: UInt8, isOrig: Bool) {
-        count &+= 1
-        var threshold: UInt32 = 1
-        for _ in 0..<min(Int(level), 9) { threshold *= 10 }
-        guard count >= threshold, level < 10 else { return }
+    static func scaled(_ count: inout UInt16, _ level: inout UInt8, _ h: inout History, letter: UInt8, isOrig: Bool) {
+        if count < .max { count += 1 }
+        var threshold: UInt16 = 1
+        for _ in 0..<min(Int(level), 4) { threshold *= 10 }
+        guard count >= threshold, level < 5 else { return }
         h.append(isOrig ? letter : letter | 0x20)
         level += 1
     }
@@ -195,12 +195,15 @@ extension FlowTable {
             e.startSeq = p.tcpSequence
         }
         let relSeq = p.tcpSequence &- e.startSeq
-        let end = UInt64(relSeq) + UInt64(length) + (syn ? 1 : 0) + (fin ? 1 : 0)
-        let retransmit = length > 0 && end <= UInt64(e.lastSeq) && !syn
-        if end > UInt64(e.lastSeq) && end < (1 << 31) { e.lastSeq = UInt32(end) }
+        let end = e.unwrap(relSeq) &+ UInt64(length) &+ (syn ? 1 : 0) &+ (fin ? 1 : 0)
+        let retransmit = length > 0 && end <= e.lastSeq && !syn
+        // A jump of 2^30 bytes or more in one packet is no window (RST with a stray sequence
+        // number, garbage): it does not move the mark.
+        if end > e.lastSeq && end - e.lastSeq < (1 << 30) { e.lastSeq = end }
         if ack && peer.seqInitialized {
             let relAck = p.tcpAcknowledgment &- peer.startSeq
-            if relAck > peer.ackSeq && relAck < (1 << 31) { peer.ackSeq = relAck }
+            let newAck = peer.unwrap(relAck), oldAck = peer.unwrap(peer.ackSeq)
+            if newAck > oldAck && newAck - oldAck < (1 << 30) { peer.ackSeq = relAck }
         }
 
         // History (Zeek's update_history).

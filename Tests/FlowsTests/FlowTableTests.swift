@@ -43,3 +43,38 @@ struct FlowTableTests {
         #expect(table.expired == 1 && table.drain().count == 1 && table.count == 1)
     }
 }
+
+extension FlowTableTests {
+    /// A 5.4 GB transfer crosses the 32-bit sequence space more than once: bytes are counted in
+    /// full and no segment is mistaken for a retransmission.
+    @Test func transfersPastFourGiBKeepCountingBytes() throws {
+        let table = FlowTable()
+        let decoder = PacketDecoder()
+        let isn: UInt32 = 0xFFFF_F000
+        func segment(_ seq: UInt32, flags: UInt8, declared: Int, at t: Int64) -> DecodedPacket {
+            let tcp = PacketBuilder.tcp(sport: 50000, dport: 443, seq: seq, ack: 1, flags: flags)
+            let frame = PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(src: 0x0a000001, proto: 6, totalLength: 40 + declared, tcp))
+            // The capture keeps headers only (snapped), as a sensor with a small snap length does.
+            return frame.withUnsafeBytes { decoder.decode(FrameBytes($0), linkType: .ethernet, timestamp: Timestamp(seconds: t, nanoseconds: 0),
+                                                        wireLength: frame.count + declared) }
+        }
+        let none = FrameBytes(base: nil, count: 0)
+        table.update(segment(isn, flags: 0x02, declared: 0, at: 1000), payload: none)
+        let synAck = PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(src: 0x08080808, dst: 0x0a000001, proto: 6,
+                                            PacketBuilder.tcp(sport: 443, dport: 50000, seq: 7, ack: isn &+ 1, flags: 0x12)))
+        table.update(synAck.withUnsafeBytes { decoder.decode(FrameBytes($0), linkType: .ethernet,
+                                                            timestamp: Timestamp(seconds: 1000, nanoseconds: 1), wireLength: synAck.count) },
+                     payload: none)
+        let perSegment = 65_495
+        var seq = isn &+ 1
+        let segments = 82_000
+        for i in 0..<segments {
+            table.update(segment(seq, flags: 0x18, declared: perSegment, at: 1000 + Int64(i / 1000)), payload: none)
+            seq = seq &+ UInt32(perSegment)
+        }
+        table.flushAll()
+        let record = try #require(table.drain().first)
+        #expect(record.originatorBytes == UInt64(segments) * UInt64(perSegment))
+        #expect(!record.history.contains("T"), "history \(record.history)")
+    }
+}
