@@ -242,6 +242,4 @@ public final class PacketSource: @unchecked Sendable {
     /// The snapshot length libpcap applies, in bytes.
     public var snapLength: Int { Int(pcap_snapshot(handle)) }
 
-    /// The libpcap version string, e.g. "libpcap version 1.10.3".
-    public static var libraryVersion: String { String(cString: pcap_lib_version()) }
 }

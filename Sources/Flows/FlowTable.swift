@@ -72,10 +72,13 @@ public final class FlowTable {
         let (key, sourceIsLow) = FlowKey.make(source: p.source, sourcePort: sport, destination: p.destination,
                                               destinationPort: dport, proto: proto, vlan: p.outerVLAN)
         var index = find(key)
-        if let i = index, isExpired(i, at: p.timestamp) || isReuse(i, p, sourceIsLow: sourceIsLow) {
-            if isExpired(i, at: p.timestamp) { expired &+= 1 }
-            finish(i, interim: false)
-            index = nil
+        if let i = index {
+            let idle = isExpired(i, at: p.timestamp)
+            if idle || isReuse(i, p, sourceIsLow: sourceIsLow) {
+                if idle { expired &+= 1 }
+                finish(i, interim: false)
+                index = nil
+            }
         }
         let i = index ?? insert(key, p, sourceIsLow: sourceIsLow)
         if settings.verifyChecksums && !checksumValid {

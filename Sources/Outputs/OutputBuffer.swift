@@ -20,9 +20,7 @@ public final class OutputBuffer {
         bytes.reserveCapacity(min(flushThreshold, 1 << 20) + 4096)
     }
 
-    @inlinable public func append(_ byte: UInt8) { bytesAppend(byte) }
-
-    @usableFromInline func bytesAppend(_ byte: UInt8) {
+    public func append(_ byte: UInt8) {
         bytes.append(byte)
     }
 

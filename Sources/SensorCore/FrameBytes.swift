@@ -59,10 +59,6 @@ public struct FrameBytes {
         return UInt16(littleEndian: base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
-    /// A 128-bit big-endian value (an IPv6 address) at `offset`.
-    @inlinable @inline(__always) public func be128(_ offset: Int) -> UInt128 {
-        (UInt128(be64(offset)) << 64) | UInt128(be64(offset + 8))
-    }
 
     /// The sub-view `range`, clamped to this view.
     @inlinable public func slice(_ range: Range<Int>) -> FrameBytes {

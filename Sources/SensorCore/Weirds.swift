@@ -28,9 +28,4 @@ public struct Weirds: Sendable {
         Weird.allCases.compactMap { counts[Int($0.rawValue)] > 0 ? ($0, counts[Int($0.rawValue)]) : nil }
     }
 
-    /// Adds another set of counters into this one.
-    public mutating func add(_ other: Weirds) {
-        for i in storage.indices { storage[i] &+= other.storage[i] }
-        noted &+= other.noted
-    }
 }

@@ -28,16 +28,4 @@ public struct DecodeStatistics: Sendable {
     public var withWeirds: UInt64 = 0
 
     public init() {}
-
-    /// Adds another run's counters into these.
-    public mutating func add(_ o: DecodeStatistics) {
-        packets &+= o.packets; capturedBytes &+= o.capturedBytes; wireBytes &+= o.wireBytes
-        snapped &+= o.snapped; ipv4 &+= o.ipv4; ipv6 &+= o.ipv6; nonIP &+= o.nonIP
-        fragments &+= o.fragments; reassembled &+= o.reassembled; tunnelled &+= o.tunnelled
-        withWeirds &+= o.withWeirds
-        for i in 0..<256 { protocols[i] &+= o.protocols[i] }
-        for (t, n) in o.linkTypes {
-            if let i = linkTypes.firstIndex(where: { $0.0 == t }) { linkTypes[i].1 &+= n } else { linkTypes.append((t, n)) }
-        }
-    }
 }

@@ -29,7 +29,6 @@ public final class FragmentReassembler {
         var ranges: [Range<Int>]     // received byte ranges, merged and sorted
         var fragments: Int
         var upperProtocol: UInt8     // from the fragment at offset 0
-        var haveFirst: Bool
         var held: Int                // bytes counted against maximumBytes
         var buffer: UnsafeMutableRawBufferPointer
     }
@@ -93,7 +92,7 @@ public final class FragmentReassembler {
             var ranges: [Range<Int>] = []
             ranges.reserveCapacity(8)
             slots.append(Slot(key: key, firstSeen: now, total: nil, ranges: ranges, fragments: 0,
-                              upperProtocol: 0, haveFirst: false, held: 0, buffer: buffer))
+                              upperProtocol: 0, held: 0, buffer: buffer))
             index = slots.count - 1
             if oldest == nil || now < oldest! { oldest = now }
             if newestSeen == nil || now > newestSeen! { newestSeen = now }
@@ -137,7 +136,6 @@ public final class FragmentReassembler {
         slots[index].held += data.count
         slots[index].fragments += 1
         if offset == 0 {
-            slots[index].haveFirst = true
             slots[index].upperProtocol = upperProtocol
         }
         insert(offset ..< end, into: &slots[index].ranges)

@@ -80,3 +80,52 @@ struct PcapngFallbackTests {
         #expect(text.contains("2\t10.0.0.1\t2\t"))
     }
 }
+
+/// The fallback reader on broken files: each is a mixed-link-type pcapng (so the fallback runs)
+/// with one defect after its first packet. The packets before the defect are kept; the defect
+/// ends the read as truncated or failed, never as a trap or a hang.
+@Suite("pcapng fallback reader on malformed files")
+struct PcapngFallbackMalformedTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var tail: [UInt8]
+        var truncated: Bool
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "block cut short", tail: [6, 0, 0, 0, 200, 0, 0, 0, 1, 2, 3], truncated: true),
+        Case(name: "header cut short", tail: [6, 0, 0], truncated: true),
+        Case(name: "block length not a multiple of 4", tail: [6, 0, 0, 0, 13, 0, 0, 0] + Array(repeating: 0, count: 9), truncated: false),
+        Case(name: "block length below 12", tail: [6, 0, 0, 0, 8, 0, 0, 0], truncated: false),
+        Case(name: "block length past 16 MiB", tail: [6, 0, 0, 0, 0, 0, 0, 2], truncated: false),
+        Case(name: "packet names an undescribed interface",
+             tail: [6, 0, 0, 0, 32, 0, 0, 0, 9, 0, 0, 0] + Array(repeating: 0, count: 16) + [32, 0, 0, 0], truncated: false),
+        Case(name: "captured length past the block",
+             tail: [6, 0, 0, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 32, 0, 0, 0], truncated: false),
+    ]
+
+    @Test(arguments: cases)
+    func keepsWhatCameBefore(c: Case) throws {
+        // The little-endian test file minus its last packet block, then the defect.
+        let good = PcapngWriter.file(bigEndian: false)
+        let lastBlock = Int(UInt32(good[good.count - 4]) | UInt32(good[good.count - 3]) << 8)
+        let path = try PcapWriter.write(Array(good.dropLast(lastBlock)) + c.tail, name: "broken-\(c.name.hashValue).pcapng")
+        let source = try PacketSource.openFile(path)
+        var frames = 0
+        var ending: ReadResult?
+        loop: for _ in 0..<100 {
+            switch source.next() {
+            case .frame: frames += 1
+            case .timeout: continue
+            case let other: ending = other; break loop
+            }
+        }
+        #expect(frames == 2, "the two packets before the defect are kept")
+        switch ending {
+        case .truncated?: #expect(c.truncated)
+        case .failed?: #expect(!c.truncated)
+        default: Issue.record("expected truncated or failed, got \(String(describing: ending))")
+        }
+    }
+}
