@@ -15,6 +15,8 @@ public struct DNSMessage: Sendable, Equatable {
     public var truncatedFlag: Bool
     public var recursionDesired: Bool
     public var recursionAvailable: Bool
+    /// The three bits after RA: Z, AD and CD (RFC 4035 section 3.2), as Zeek's `Z` counts them.
+    public var z: UInt8
     /// RCODE, extended with the OPT record's upper bits when present (RFC 6891 section 6.1.3).
     public var rcode: UInt16
     public var questions: [DNSQuestion] = []
@@ -35,7 +37,7 @@ public struct DNSMessage: Sendable, Equatable {
             id: b.be16(0), isResponse: flags & 0x8000 != 0, opcode: UInt8((flags >> 11) & 0xF),
             authoritative: flags & 0x0400 != 0, truncatedFlag: flags & 0x0200 != 0,
             recursionDesired: flags & 0x0100 != 0, recursionAvailable: flags & 0x0080 != 0,
-            rcode: flags & 0xF)
+            z: UInt8((flags >> 4) & 7), rcode: flags & 0xF)
         let counts = [Int(b.be16(4)), Int(b.be16(6)), Int(b.be16(8)), Int(b.be16(10))]
         var o = 12
         for _ in 0..<counts[0] {

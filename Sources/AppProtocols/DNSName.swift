@@ -78,6 +78,17 @@ public struct DNSName: Sendable, Equatable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The labels' bytes joined by '.', lower-cased (ASCII), as Zeek logs names: no escaping
+    /// here, the log writer escapes. The root is empty.
+    public var lowercasedDotted: [UInt8] {
+        var out: [UInt8] = []
+        for (i, label) in labels.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ".")) }
+            for c in label { out.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c) }
+        }
+        return out
+    }
+
     private func format3(_ c: UInt8) -> String {
         let s = String(c)
         return String(repeating: "0", count: 3 - s.count) + s

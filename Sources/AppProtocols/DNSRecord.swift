@@ -33,6 +33,16 @@ public enum DNSRecordData: Sendable, Equatable {
     case options(clientSubnet: String?)
     /// SVCB/HTTPS (RFC 9460): priority, target, ALPN ids, address hints, ECH present.
     case serviceBinding(priority: UInt16, target: DNSName, alpn: [[UInt8]], hints: [IPAddress], ech: Bool)
+    /// RRSIG (RFC 4034 section 3.1): the type covered and the signer's name.
+    case signature(typeCovered: UInt16, signer: DNSName)
+    /// DNSKEY (RFC 4034 section 2.1): the algorithm.
+    case key(algorithm: UInt8)
+    /// NSEC (RFC 4034 section 4.1): the next owner name.
+    case nextSecure(DNSName)
+    /// DS (RFC 4034 section 5.1): algorithm and digest type.
+    case delegationSigner(algorithm: UInt8, digestType: UInt8)
+    /// SSHFP (RFC 4255 section 3.1): the fingerprint's bytes.
+    case sshFingerprint([UInt8])
     /// NULL and anything else: the RDATA length.
     case other(length: Int)
     /// RDATA that did not parse as its type says.
@@ -123,6 +133,19 @@ public enum DNSRecordData: Sendable, Equatable {
                 p = v + length
             }
             return .serviceBinding(priority: b.be16(o), target: target, alpn: alpn, hints: hints, ech: ech)
+        case 46:
+            // Type covered, algorithm, labels, original TTL, expiration, inception, key tag, signer.
+            guard n >= 19, let (signer, end) = DNSName.read(b, at: o + 18), end <= range.upperBound else { return .malformed }
+            return .signature(typeCovered: b.be16(o), signer: signer)
+        case 48:
+            return n >= 4 ? .key(algorithm: b.u8(o + 3)) : .malformed
+        case 47:
+            guard let (next, end) = DNSName.read(b, at: o), end <= range.upperBound else { return .malformed }
+            return .nextSecure(next)
+        case 43:
+            return n >= 4 ? .delegationSigner(algorithm: b.u8(o + 2), digestType: b.u8(o + 3)) : .malformed
+        case 44:
+            return n >= 2 ? .sshFingerprint((2..<n).map { b.u8(o + $0) }) : .malformed
         default:
             return .other(length: n)
         }

@@ -11,8 +11,7 @@ extension FlowTable {
         if history.isEmpty { history = "" }
         return FlowRecord(
             // A flow is unique by its key and first packet's time, so those seed its uid.
-            start: f.start, end: f.last, uid: FlowTable.uid(UInt64(truncatingIfNeeded: FlowTable.hash(f.key, seed: FlowTable.uidSeed))
-                                                   ^ UInt64(bitPattern: f.start.nanoseconds), seed: FlowTable.uidSeed),
+            start: f.start, end: f.last, uid: FlowTable.uid(FlowTable.identity(f), seed: FlowTable.uidSeed),
             originator: f.originator, originatorPort: f.originatorPort,
             responder: f.responder, responderPort: f.responderPort, proto: proto,
             service: FlowTable.services(f).names,
@@ -31,6 +30,20 @@ extension FlowTable {
             resolvedName: names.name(id: f.nameID),
             serverName: names.name(id: f.serverNameID),
             tunnelled: f.tunnelled, interim: interim)
+    }
+
+    /// A number unique per flow and stable while it lives (its index in `flows` is not): a
+    /// flow is unique by its key and first packet's time. Seeds the uid; keys side tables.
+    static func identity(_ f: Flow) -> UInt64 {
+        UInt64(truncatingIfNeeded: FlowTable.hash(f.key, seed: FlowTable.uidSeed)) ^ UInt64(bitPattern: f.start.nanoseconds)
+    }
+
+    /// Flow `i`'s uid and tuple, for the rows of application logs.
+    func context(_ i: Int) -> DNSTracker.FlowContext {
+        let f = flows[i]
+        return DNSTracker.FlowContext(uid: FlowTable.uid(FlowTable.identity(f), seed: FlowTable.uidSeed),
+                                      originator: f.originator, originatorPort: f.originatorPort,
+                                      responder: f.responder, responderPort: f.responderPort, proto: f.key.proto)
     }
 
     /// The services a flow is credited with. Like Zeek's protocol signatures, HTTP, TLS and SSH

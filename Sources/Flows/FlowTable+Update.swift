@@ -46,12 +46,13 @@ extension FlowTable {
         if !(flows[i].orig.state == .closed && flows[i].resp.state == .closed) { flows[i].last = p.timestamp }
         if p.tunnel != .none { flows[i].tunnelled = true }
         let proto = p.ipProtocol.rawValue
+        var retransmission = false
         withEndpoints(i, isOrig: isOrig) { endpoint, peer, history in
             endpoint.packets &+= 1
             endpoint.ipBytes &+= UInt64(p.ipTotalLength)
             switch proto {
             case 6:
-                FlowTable.updateTCP(p, endpoint: &endpoint, peer: &peer, history: &history, isOrig: isOrig)
+                retransmission = FlowTable.updateTCP(p, endpoint: &endpoint, peer: &peer, history: &history, isOrig: isOrig)
             case 17:
                 endpoint.payloadBytes &+= UInt64(p.payloadLength)
                 endpoint.state = .active
@@ -62,7 +63,9 @@ extension FlowTable {
             }
         }
         identifyService(i, payload: payload, proto: proto, isOrig: isOrig)
-        learnNames(i, p, payload: payload, proto: proto)
+        if payload.count > 0, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0, !retransmission {
+            dissectDNS(i, p, payload: payload, proto: proto, isOrig: isOrig)
+        }
     }
 
     /// Payload packets per direction examined for a protocol (STARTTLS upgrades come a few
@@ -91,23 +94,50 @@ extension FlowTable {
         if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
     }
 
-    /// Feeds DNS responses on a DNS flow to the name cache (UDP, or one length-prefixed message
-    /// starting a TCP segment).
-    func learnNames(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, proto: UInt8) {
-        guard payload.count >= 12, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0 else { return }
-        // Only a NOERROR response with answers can teach a name: check the header before parsing.
-        let header = proto == 6 ? 2 : 0
-        guard payload.count >= header + 12, payload.u8(header + 2) & 0x80 != 0,
-              payload.u8(header + 3) & 0x0F == 0, payload.be16(header + 6) > 0 else { return }
-        let message: DNSMessage?
+    /// Parses the DNS messages of a DNS flow's packet: every message goes to the transaction
+    /// tracker (dns.log), NOERROR responses also to the name cache. TCP carries 2-byte
+    /// length-prefixed messages (RFC 1035 section 4.2.2), several per segment or one split
+    /// across segments; those are reassembled in order, bounded.
+    func dissectDNS(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, proto: UInt8, isOrig: Bool) {
+        let identity = FlowTable.identity(flows[i])
         if proto == 17 {
-            message = DNSMessage.parse(payload)
-        } else if proto == 6, payload.count >= 14, Int(payload.be16(0)) <= payload.count - 2 {
-            message = DNSMessage.parse(payload.slice(2 ..< 2 + Int(payload.be16(0))))
-        } else {
-            message = nil
+            guard let m = DNSMessage.parse(payload) else { return }
+            // A flow that starts with a response was picked up backwards (Zeek's DNS analyzer flips it;
+            // a multicast destination cannot have originated it).
+            if m.isResponse && isOrig && flows[i].orig.packets == 1 && flows[i].resp.packets == 0 && !p.destination.isMulticast { flip(i) }
+            handleDNS(m, i, identity: identity, at: p.timestamp, client: p.destination)
+        } else if proto == 6 {
+            let sequence = p.tcpSequence &+ (p.tcpFlags.contains(.syn) ? 1 : 0)
+            streams.deliver(StreamReassembler.Key(flow: identity, fromOriginator: isOrig), sequence: sequence, payload: payload) { bytes in
+                var o = 0
+                while bytes.count - o >= 2 {
+                    let length = Int(bytes.be16(o))
+                    guard bytes.count - (o + 2) >= length else { break }
+                    if let m = DNSMessage.parse(bytes.slice(o + 2 ..< o + 2 + length)) {
+                        handleDNS(m, i, identity: identity, at: p.timestamp, client: p.destination)
+                    }
+                    o += 2 + length
+                }
+                return o
+            }
         }
-        if let message { names.record(message, client: p.destination, now: p.timestamp) }
+    }
+
+    /// Swaps a flow's originator and responder (history letters too, then `^`).
+    func flip(_ i: Int) {
+        var f = flows[i]
+        f.originatorIsLow.toggle()
+        (f.orig, f.resp) = (f.resp, f.orig)
+        (f.origServices, f.respServices) = (f.respServices, f.origServices)
+        (f.origPayloadsExamined, f.respPayloadsExamined) = (f.respPayloadsExamined, f.origPayloadsExamined)
+        f.history.flipRoles()
+        flows[i] = f
+        flows[i].nameID = names.nameID(client: flows[i].originator, address: flows[i].responder, at: flows[i].start)
+    }
+
+    func handleDNS(_ m: DNSMessage, _ i: Int, identity: UInt64, at now: Timestamp, client: IPAddress) {
+        dns.handle(m, flow: identity, at: now) { context(i) }
+        if m.isResponse { names.record(m, client: client, now: now) }
     }
 
     /// Gives `body` the sending and receiving endpoints and the history, in place.
@@ -182,8 +212,10 @@ extension FlowTable {
         level += 1
     }
 
+    /// Returns true when the segment carried only bytes already sent (a retransmission).
+    @discardableResult
     static func updateTCP(_ p: DecodedPacket, endpoint e: inout FlowEndpoint, peer: inout FlowEndpoint,
-                          history h: inout History, isOrig: Bool) {
+                          history h: inout History, isOrig: Bool) -> Bool {
         let f = p.tcpFlags
         let syn = f.contains(.syn), fin = f.contains(.fin), rst = f.contains(.rst), ack = f.contains(.ack)
         let length = p.payloadLength
@@ -281,5 +313,6 @@ extension FlowTable {
             break
         }
         if e.state != before { e.previousState = before }
+        return retransmit
     }
 }

@@ -25,6 +25,10 @@ public final class FlowTable {
     public var finished: [FlowRecord] = []
     /// What each client resolved, from the DNS answers seen (gives flows `resolvedName`).
     public let names = NameCache()
+    /// DNS transactions (dns.log rows), paired per flow.
+    public let dns = DNSTracker()
+    /// TCP bytes held for dissectors that need a whole message.
+    let streams = StreamReassembler()
     /// Flows created, ended by timeout, and evicted for lack of room.
     public private(set) var created: UInt64 = 0
     public internal(set) var expired: UInt64 = 0
@@ -190,7 +194,13 @@ public final class FlowTable {
 
     func finish(_ i: Int, interim: Bool) {
         finished.append(record(flows[i], interim: interim))
-        if !interim { remove(i) }
+        guard !interim else { return }
+        if dns.pendingFlows > 0 || !streams.isEmpty {
+            let identity = FlowTable.identity(flows[i])
+            dns.finish(flow: identity)
+            streams.discard(flow: identity)
+        }
+        remove(i)
     }
 
     // MARK: Expiry and eviction

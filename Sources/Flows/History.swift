@@ -21,6 +21,16 @@ public struct History: Sendable, Equatable {
         count += 1
     }
 
+    /// The originator and responder swapped roles: letters so far change case (upper case
+    /// stays the originator's), then `^` marks the flip.
+    public mutating func flipRoles() {
+        for i in 0..<Int(count) {
+            let c = withUnsafeBytes(of: storage) { $0[i] }
+            if (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) { set(i, c ^ 0x20) }
+        }
+        append(UInt8(ascii: "^"))
+    }
+
     private mutating func set(_ i: Int, _ letter: UInt8) {
         withUnsafeMutableBytes(of: &storage) { $0[i] = letter }
     }

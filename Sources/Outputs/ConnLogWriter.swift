@@ -1,21 +1,14 @@
 import Flows
 import SensorCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Writes conn.log (Zeek's columns plus `community_id`) as Zeek TSV or JSON lines.
+/// Writes conn.log (Zeek's columns plus `community_id`, `resolved_name` and `server_name`) as
+/// Zeek TSV or JSON lines. Rows are written straight into the buffer: this is the busiest log.
 public final class ConnLogWriter {
-    public let format: ZeekLogFormat
-    private let out: OutputBuffer
-    private var wroteHeader = false
-    private let descriptor: Int32?
-    private var lastTimestamp: Timestamp = .zero
+    public let log: ZeekLogFile
+    private var out: OutputBuffer { log.out }
+    public var format: ZeekLogFormat { log.format }
     /// Rows written.
-    public private(set) var rows = 0
+    public var rows: Int { log.rows }
 
     static let fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
                          "duration", "orig_bytes", "resp_bytes", "conn_state", "local_orig", "local_resp",
@@ -27,92 +20,27 @@ public final class ConnLogWriter {
 
     /// A writer to `path` (created or truncated).
     public init(path: String, format: ZeekLogFormat) throws(OutputError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .cannotCreate(path: path, reason: String(cString: strerror(errno))) }
-        self.descriptor = fd
-        self.format = format
-        self.out = OutputBuffer(descriptor: fd)
+        log = try ZeekLogFile(path: path, name: "conn", fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
     }
 
     /// A writer into memory (tests); read it with `text`.
     public init(format: ZeekLogFormat) {
-        self.descriptor = nil
-        self.format = format
-        self.out = OutputBuffer(descriptor: nil)
+        log = ZeekLogFile(name: "conn", fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
     }
 
     /// What was written, for an in-memory writer.
-    public var text: String { String(decoding: out.bytes, as: UTF8.self) }
+    public var text: String { log.text }
 
     public func write(_ r: FlowRecord) {
-        if !wroteHeader && format == .tsv { writeHeader(opened: r.start) }
-        wroteHeader = true
-        if r.end > lastTimestamp { lastTimestamp = r.end }
-        rows += 1
+        log.beginRow(r.start, through: r.end)
         format == .tsv ? writeTSV(r) : writeJSON(r)
-        out.flushIfFull()
+        log.endRow()
     }
 
     /// Writes the `#close` line (TSV) and flushes; closes the file.
-    public func close() {
-        if format == .tsv {
-            if !wroteHeader { writeHeader(opened: lastTimestamp) }
-            out.append("#close\t" as StaticString)
-            appendZeekDate(lastTimestamp)
-            out.append(UInt8(ascii: "\n"))
-        }
-        out.flush()
-        if let descriptor { _ = closeDescriptor(descriptor) }
-    }
+    public func close() { log.close() }
 
-    private func writeHeader(opened: Timestamp) {
-        out.append("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n#open\t" as StaticString)
-        appendZeekDate(opened)
-        out.append("\n#fields\t" as StaticString)
-        out.append(ConnLogWriter.fields.joined(separator: "\t"))
-        out.append("\n#types\t" as StaticString)
-        out.append(ConnLogWriter.types.joined(separator: "\t"))
-        out.append(UInt8(ascii: "\n"))
-    }
-
-    /// Zeek's `#open`/`#close` stamp, YYYY-MM-DD-HH-MM-SS in UTC; packet time keeps runs reproducible.
-    private func appendZeekDate(_ t: Timestamp) {
-        let days = t.seconds >= 0 ? t.seconds / 86_400 : (t.seconds - 86_399) / 86_400
-        let secondsOfDay = t.seconds - days * 86_400
-        let (y, m, d) = civil(fromDays: days)
-        out.appendSigned(y); out.append(UInt8(ascii: "-"))
-        out.appendPadded(m, width: 2); out.append(UInt8(ascii: "-"))
-        out.appendPadded(d, width: 2); out.append(UInt8(ascii: "-"))
-        out.appendPadded(secondsOfDay / 3600, width: 2); out.append(UInt8(ascii: "-"))
-        out.appendPadded(secondsOfDay / 60 % 60, width: 2); out.append(UInt8(ascii: "-"))
-        out.appendPadded(secondsOfDay % 60, width: 2)
-    }
-
-    /// Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's public-domain algorithm).
-    private func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    /// Seconds with six decimals, as Zeek writes `time` and `interval`.
-    private func appendMicros(_ nanoseconds: Int64) {
-        // Round to microseconds by quotient and remainder: no addition can overflow at the extremes.
-        let (q, r) = nanoseconds.quotientAndRemainder(dividingBy: 1000)
-        var micros = q
-        if r >= 500 && micros < Int64.max { micros += 1 } else if r <= -500 && micros > Int64.min { micros -= 1 }
-        let (seconds, fraction) = micros.quotientAndRemainder(dividingBy: 1_000_000)
-        let whole = fraction < 0 ? seconds - 1 : seconds
-        out.appendSigned(whole)
-        out.append(UInt8(ascii: "."))
-        out.appendPadded(fraction < 0 ? fraction + 1_000_000 : fraction, width: 6)
-    }
+    private func appendMicros(_ nanoseconds: Int64) { log.appendMicros(nanoseconds) }
 
     private func writeTSV(_ r: FlowRecord) {
         let tab = UInt8(ascii: "\t")
@@ -186,6 +114,3 @@ public final class ConnLogWriter {
         out.append("}\n" as StaticString)
     }
 }
-
-@inline(__always)
-private func closeDescriptor(_ fd: Int32) -> Int32 { close(fd) }

@@ -27,11 +27,12 @@ public final class LogRun: Sendable {
         public var decode: DecodeSummary
         public var flowsCreated: UInt64
         public var flowsEvicted: UInt64
-        public var connRows: Int
+        /// Rows written per log, by log name.
+        public var rows: [(String, Int)]
     }
 
-    /// Opens every file first, then reads them in order, writing conn.log rows to `conn`.
-    public func run(files: [String], filter: String?, conn: ConnLogWriter) throws(CaptureError) -> Result {
+    /// Opens every file first, then reads them in order, writing the logs to `logs` (closed at the end).
+    public func run(files: [String], filter: String?, logs: ZeekLogSet) throws(CaptureError) -> Result {
         var sources: [PacketSource] = []
         for path in files {
             let s = try PacketSource.openFile(path)
@@ -56,7 +57,7 @@ public final class LogRun: Sendable {
                                    wireLength: frame.wireLength, into: &packet)
                     let valid = !settings.verifyChecksums || decoder.transportChecksumIsValid(packet, frame: frame.bytes)
                     decoder.withPayload(of: packet, frame: frame.bytes) { table.update(packet, payload: $0, checksumValid: valid) }
-                    if !table.finished.isEmpty { for r in table.drain() { conn.write(r) } }
+                    logs.write(from: table)
                     input.packets &+= 1
                 case .timeout: continue
                 case .end:
@@ -70,9 +71,9 @@ public final class LogRun: Sendable {
         current.withLock { $0 = nil }
         decoder.finish()
         table.flushAll()
-        for r in table.drain() { conn.write(r) }
-        conn.close()
+        logs.write(from: table)
+        logs.close()
         summary.record(decoder, elapsed: clock.now - started)
-        return Result(decode: summary, flowsCreated: table.created, flowsEvicted: table.evicted, connRows: conn.rows)
+        return Result(decode: summary, flowsCreated: table.created, flowsEvicted: table.evicted, rows: logs.rows)
     }
 }

@@ -40,6 +40,11 @@ public struct IPAddress: Hashable, Comparable, Sendable {
     /// The IPv4 value (host order); meaningful only when `isIPv4`.
     @inlinable public var ipv4: UInt32 { UInt32(truncatingIfNeeded: low) }
 
+    /// A multicast address: 224.0.0.0/4 (RFC 5771) or ff00::/8 (RFC 4291 section 2.7).
+    @inlinable public var isMulticast: Bool {
+        isIPv4 ? ipv4 >> 28 == 0xE : high >> 56 == 0xFF
+    }
+
     @inlinable public static func < (a: IPAddress, b: IPAddress) -> Bool {
         a.high != b.high ? a.high < b.high : a.low < b.low
     }

@@ -6,13 +6,15 @@ import Pipeline
 
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write Zeek-style logs (conn.log) from capture files.",
+        abstract: "Write Zeek-style logs (conn.log, dns.log) from capture files.",
         discussion: """
             Builds bidirectional flows with Zeek's conn.log semantics (originator, conn_state, \
             history, bytes from sequence numbers, packets and IP bytes per side) plus a \
-            Community ID v1 per flow, and writes conn.log into --out as Zeek TSV (readable by \
-            zeek-cut) or, with --format json, one object per line with Zeek's dotted keys. \
-            dns.log, ssl.log, quic.log, http.log and weird.log are not written yet.
+            Community ID v1 per flow, and DNS transactions (queries paired with responses per flow, \
+            with round-trip time; mDNS and LLMNR unpaired; DNS over TCP reassembled), and writes \
+            conn.log and dns.log into --out as Zeek TSV (readable by zeek-cut) or, with \
+            --format json, one object per line with Zeek's dotted keys. ssl.log, quic.log, \
+            http.log and weird.log are not written yet.
 
             Example:
               quietwire logs capture.pcap --out logs/ && zeek-cut id.orig_h id.resp_h service < logs/conn.log
@@ -69,14 +71,15 @@ struct Logs: ParsableCommand {
         let run = LogRun(settings: settings)
         let result: LogRun.Result
         do {
-            let conn = try ConnLogWriter(path: out + "/conn.log", format: ZeekLogFormat(rawValue: format)!)
-            result = try run.run(files: files, filter: filter, conn: conn)
+            let logs = try ZeekLogSet(directory: out, format: ZeekLogFormat(rawValue: format)!)
+            result = try run.run(files: files, filter: filter, logs: logs)
         } catch {
             StandardError.write("quietwire: \(error)")
             throw ExitCode(1)
         }
         StandardError.write(SummaryFormatter().text(result.decode)
-            + "flows: \(result.flowsCreated) created, \(result.flowsEvicted) evicted; conn.log rows: \(result.connRows)")
+            + "flows: \(result.flowsCreated) created, \(result.flowsEvicted) evicted; rows: "
+            + result.rows.map { "\($0.0).log \($0.1)" }.joined(separator: ", "))
         if result.decode.hadInputProblems { throw ExitCode(3) }
     }
 }

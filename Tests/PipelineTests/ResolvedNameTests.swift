@@ -30,11 +30,11 @@ struct ResolvedNameTests {
     @Test(arguments: Fixtures.realCaptures())
     func everyNameIsBackedByADNSAnswer(capture: String) throws {
         let path = Fixtures.path(capture)
-        let writer = ConnLogWriter(format: .tsv)
+        let logs = ZeekLogSet(format: .tsv)
         var settings = FlowSettings()
         settings.localNetworks = .zeekPrivate
-        _ = try LogRun(settings: settings).run(files: [path], filter: nil, conn: writer)
-        let rows = ZeekConnDifferentialTests.parse(writer.text).rows.filter { ($0["resolved_name"] ?? "-") != "-" }
+        _ = try LogRun(settings: settings).run(files: [path], filter: nil, logs: logs)
+        let rows = ZeekConnDifferentialTests.parse(logs.conn.text).rows.filter { ($0["resolved_name"] ?? "-") != "-" }
         guard !rows.isEmpty else { return }
         let answers = try Self.tsharkAnswers(path)
         for row in rows {
@@ -48,14 +48,14 @@ struct ResolvedNameTests {
     }
 
     @Test func browsingFlowsAreNamed() throws {
-        let writer = ConnLogWriter(format: .tsv)
-        _ = try LogRun(settings: FlowSettings()).run(files: [Fixtures.path("real/zeek__wikipedia.pcap")], filter: nil, conn: writer)
-        let named = ZeekConnDifferentialTests.parse(writer.text).rows.filter { ($0["resolved_name"] ?? "-") != "-" }
+        let logs = ZeekLogSet(format: .tsv)
+        _ = try LogRun(settings: FlowSettings()).run(files: [Fixtures.path("real/zeek__wikipedia.pcap")], filter: nil, logs: logs)
+        let named = ZeekConnDifferentialTests.parse(logs.conn.text).rows.filter { ($0["resolved_name"] ?? "-") != "-" }
         // Six flows to 208.80.152.3 begin after their client's answers for upload.wikimedia.org, and
         // one to .2 after the answer for meta.wikimedia.org; the flow to .2 at 168.652 began before it.
         #expect(named.count == 7)
         #expect(named.filter { $0["id.resp_h"] == "208.80.152.3" && $0["resolved_name"] == "upload.wikimedia.org" }.count == 6)
-        let all = ZeekConnDifferentialTests.parse(writer.text).rows
+        let all = ZeekConnDifferentialTests.parse(logs.conn.text).rows
         #expect(all.contains { $0["id.orig_p"] == "35634" && $0["resolved_name"] == "-" })
     }
 }

@@ -62,9 +62,9 @@ struct ZeekConnDifferentialTests {
         var settings = FlowSettings()
         settings.localNetworks = .zeekPrivate
         settings.verifyChecksums = caseText.contains("No -C: checksums are verified")
-        let writer = ConnLogWriter(format: .tsv)
-        _ = try LogRun(settings: settings).run(files: [dir.appendingPathComponent(trace).path], filter: nil, conn: writer)
-        let ours = parse(writer.text)
+        let logs = ZeekLogSet(format: .tsv)
+        _ = try LogRun(settings: settings).run(files: [dir.appendingPathComponent(trace).path], filter: nil, logs: logs)
+        let ours = parse(logs.conn.text)
 
         var score = Score()
         let keyColumns = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto"].filter { theirs.fields.contains($0) }

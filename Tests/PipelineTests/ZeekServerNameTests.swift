@@ -29,9 +29,9 @@ struct ZeekServerNameTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
         let trace = try #require(files.first { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") })
         let ssl = ZeekConnDifferentialTests.parse(try String(contentsOf: dir.appendingPathComponent("ssl.log"), encoding: .utf8))
-        let writer = ConnLogWriter(format: .tsv)
-        _ = try LogRun(settings: FlowSettings()).run(files: [dir.appendingPathComponent(trace).path], filter: nil, conn: writer)
-        let ours = ZeekConnDifferentialTests.parse(writer.text).rows
+        let logs = ZeekLogSet(format: .tsv)
+        _ = try LogRun(settings: FlowSettings()).run(files: [dir.appendingPathComponent(trace).path], filter: nil, logs: logs)
+        let ours = ZeekConnDifferentialTests.parse(logs.conn.text).rows
         let key = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
         var compared = 0
         var misses: [String] = []

@@ -1,0 +1,85 @@
+import SensorCore
+
+/// In-order bytes of the TCP streams a dissector must see whole: a DNS message split across
+/// segments, a ClientHello larger than one segment.
+///
+/// A segment is handed to the dissector in place when nothing is buffered for its stream;
+/// only the bytes the dissector could not use yet are copied and kept, until the next
+/// in-sequence segment. Retransmitted bytes are skipped; a gap (a lost or reordered segment)
+/// drops what was buffered and is counted. Bounded: `maximumStreamBytes` per stream and
+/// `maximumTotalBytes` across all; past either the held bytes are dropped and counted.
+final class StreamReassembler {
+    struct Key: Hashable {
+        var flow: UInt64
+        var fromOriginator: Bool
+    }
+
+    struct Stream {
+        /// Sequence number of the byte after the last one buffered.
+        var next: UInt32
+        var bytes: [UInt8]
+    }
+
+    let maximumStreamBytes: Int
+    let maximumTotalBytes: Int
+    private var streams: [Key: Stream] = [:]
+    /// Bytes held across all streams.
+    private(set) var held = 0
+    /// Buffered bytes dropped at a gap, and streams given up for exceeding a bound.
+    private(set) var gaps: UInt64 = 0
+    private(set) var overflows: UInt64 = 0
+
+    init(maximumStreamBytes: Int = 65_536 + 2, maximumTotalBytes: Int = 16 << 20) {
+        self.maximumStreamBytes = maximumStreamBytes
+        self.maximumTotalBytes = maximumTotalBytes
+    }
+
+    var isEmpty: Bool { streams.isEmpty }
+
+    /// Delivers `payload`, whose first byte has sequence number `sequence`. `consume` sees the
+    /// stream's unconsumed bytes (any held ones, then this segment's new ones) and returns how
+    /// many it used; the rest is held for the next segment.
+    func deliver(_ key: Key, sequence: UInt32, payload: FrameBytes, consume: (FrameBytes) -> Int) {
+        guard payload.count > 0 else { return }
+        if var stream = streams.removeValue(forKey: key) {
+            held -= stream.bytes.count
+            let offset = Int32(bitPattern: sequence &- stream.next)
+            if offset <= 0 {
+                let skip = Int(-Int64(offset))
+                guard skip < payload.count else {  // nothing new: a retransmission
+                    held += stream.bytes.count
+                    streams[key] = stream
+                    return
+                }
+                stream.bytes.reserveCapacity(stream.bytes.count + payload.count - skip)
+                for k in skip..<payload.count { stream.bytes.append(payload.u8(k)) }
+                stream.next = sequence &+ UInt32(truncatingIfNeeded: payload.count)
+                let used = stream.bytes.withUnsafeBytes { consume(FrameBytes($0)) }
+                keep(key, Stream(next: stream.next, bytes: Array(stream.bytes[min(used, stream.bytes.count)...])))
+                return
+            }
+            gaps &+= 1  // a segment is missing: what was held can never complete
+        }
+        let used = min(max(consume(payload), 0), payload.count)
+        guard used < payload.count else { return }
+        keep(key, Stream(next: sequence &+ UInt32(truncatingIfNeeded: payload.count),
+                         bytes: (used..<payload.count).map { payload.u8($0) }))
+    }
+
+    /// Forgets a flow's streams (the flow ended).
+    func discard(flow: UInt64) {
+        for fromOriginator in [true, false] {
+            if let s = streams.removeValue(forKey: Key(flow: flow, fromOriginator: fromOriginator)) { held -= s.bytes.count }
+        }
+    }
+
+    private func keep(_ key: Key, _ stream: Stream) {
+        guard !stream.bytes.isEmpty else { return }
+        guard stream.bytes.count <= maximumStreamBytes, held + stream.bytes.count <= maximumTotalBytes else {
+            overflows &+= 1
+            return
+        }
+        held += stream.bytes.count
+        streams[key] = stream
+    }
+}
