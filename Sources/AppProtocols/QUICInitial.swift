@@ -3,10 +3,10 @@ import Foundation
 import SensorCore
 import _CryptoExtras
 
-/// Reads a client's QUIC Initial packet: derives the Initial keys from the Destination
-/// Connection ID (RFC 9001 section 5.2; RFC 9369 section 3.3.1 for version 2), removes
-/// header protection (RFC 9001 section 5.4), decrypts with AES-128-GCM, and collects the
-/// CRYPTO frames (RFC 9000 section 19.6) that carry the TLS ClientHello.
+/// Reads QUIC Initial packets, the client's and the server's: derives the Initial keys from
+/// the client's Destination Connection ID (RFC 9001 section 5.2; RFC 9369 section 3.3.1 for
+/// version 2), removes header protection (RFC 9001 section 5.4), decrypts with AES-128-GCM,
+/// and collects the CRYPTO frames (RFC 9000 section 19.6) that carry the TLS ClientHello and ServerHello.
 public enum QUICInitial {
     /// QUIC versions with known Initial salts.
     public static let version1: UInt32 = 0x0000_0001
@@ -24,20 +24,28 @@ public enum QUICInitial {
             crypto.contains { $0.offset == 0 && $0.data.first == 1 }
         }
 
+        /// True when the crypto stream at offset 0 begins a TLS ServerHello (handshake type 2).
+        public var startsServerHello: Bool {
+            crypto.contains { $0.offset == 0 && $0.data.first == 2 }
+        }
+
         /// The crypto stream from offset 0 as far as this packet's frames reach without a gap
         /// (clients such as Chrome scatter the ClientHello over frames in any order).
-        public var contiguousCrypto: [UInt8] {
-            var out: [UInt8] = []
-            var progressed = true
-            while progressed {
-                progressed = false
-                for frame in crypto where frame.offset <= out.count && frame.offset + frame.data.count > out.count {
-                    out += frame.data[(out.count - frame.offset)...]
-                    progressed = true
-                }
+        public var contiguousCrypto: [UInt8] { QUICInitial.contiguous(crypto) }
+    }
+
+    /// The crypto stream from offset 0 as far as `frames` reach without a gap, in any order.
+    public static func contiguous(_ frames: [(offset: Int, data: [UInt8])]) -> [UInt8] {
+        var out: [UInt8] = []
+        var progressed = true
+        while progressed {
+            progressed = false
+            for frame in frames where frame.offset <= out.count && frame.offset + frame.data.count > out.count {
+                out += frame.data[(out.count - frame.offset)...]
+                progressed = true
             }
-            return out
         }
+        return out
     }
 
     /// The packet-protection keys of one direction.
@@ -65,11 +73,20 @@ public enum QUICInitial {
 
     /// The client's Initial keys for `version` and the client-chosen `connectionID`.
     public static func clientKeys(version: UInt32, connectionID: [UInt8]) -> Keys? {
+        keys(version: version, connectionID: connectionID, label: "client in")
+    }
+
+    /// The server's Initial keys: derived from the client's first Destination Connection ID too.
+    public static func serverKeys(version: UInt32, connectionID: [UInt8]) -> Keys? {
+        keys(version: version, connectionID: connectionID, label: "server in")
+    }
+
+    static func keys(version: UInt32, connectionID: [UInt8], label: String) -> Keys? {
         guard let salt = salt(for: version) else { return nil }
         let initial = HKDF<SHA256>.extract(inputKeyMaterial: SymmetricKey(data: connectionID), salt: salt)
-        let client = expandLabel(initial, "client in", length: 32)
+        let directional = expandLabel(initial, label, length: 32)
         let prefix = version == version2 ? "quicv2 " : "quic "
-        let secret = SymmetricKey(data: client)
+        let secret = SymmetricKey(data: directional)
         return Keys(key: expandLabel(secret, prefix + "key", length: 16),
                     iv: expandLabel(secret, prefix + "iv", length: 12),
                     headerProtection: expandLabel(secret, prefix + "hp", length: 16))
@@ -91,6 +108,23 @@ public enum QUICInitial {
     /// Decrypts the first packet of `datagram` when it is a client Initial of a known version.
     /// Returns nil for anything else or anything that does not authenticate.
     public static func decryptClientInitial(_ datagram: FrameBytes) -> Packet? {
+        decryptInitial(datagram, serverFor: nil)
+    }
+
+    /// Decrypts a later client Initial with the keys of the connection ID the client first
+    /// chose (a client that switched to the server's connection ID keeps those keys).
+    public static func decryptClientInitial(_ datagram: FrameBytes, originalConnectionID: [UInt8]) -> Packet? {
+        decryptInitial(datagram, serverFor: nil, clientFor: originalConnectionID)
+    }
+
+    /// Decrypts the first packet of `datagram` when it is the server's Initial of the
+    /// connection whose client first chose `clientConnectionID` as Destination Connection ID.
+    public static func decryptServerInitial(_ datagram: FrameBytes, clientConnectionID: [UInt8]) -> Packet? {
+        decryptInitial(datagram, serverFor: clientConnectionID)
+    }
+
+    static func decryptInitial(_ datagram: FrameBytes, serverFor clientConnectionID: [UInt8]?,
+                               clientFor originalConnectionID: [UInt8]? = nil) -> Packet? {
         let n = min(datagram.count, maximumDatagram)
         guard n >= 7 else { return nil }
         let first = datagram.u8(0)
@@ -111,7 +145,9 @@ public enum QUICInitial {
         guard let length = varint(datagram, &o, limit: n), length >= 20, n - o >= length else { return nil }
         let pnOffset = o
         let packetEnd = o + length
-        guard let keys = clientKeys(version: version, connectionID: dcid) else { return nil }
+        let keys = clientConnectionID.map { serverKeys(version: version, connectionID: $0) }
+            ?? clientKeys(version: version, connectionID: originalConnectionID ?? dcid)
+        guard let keys else { return nil }
 
         // Header protection: a 16-byte sample from 4 bytes past the packet number's start.
         guard packetEnd - pnOffset >= 4 + 16 else { return nil }

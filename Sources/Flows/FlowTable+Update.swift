@@ -62,7 +62,16 @@ extension FlowTable {
                 endpoint.state = .active
             }
         }
-        identifyService(i, payload: payload, proto: proto, isOrig: isOrig)
+        let early = (isOrig ? flows[i].origPayloadsExamined : flows[i].respPayloadsExamined) < FlowTable.identificationPackets
+        identifyService(i, p, payload: payload, proto: proto, isOrig: isOrig)
+        // TLS is followed from the client's packet that starts a handshake record (the record
+        // may continue in later segments; after STARTTLS it comes a few packets in), while the
+        // flow is in its first packets.
+        if early, proto == 6, payload.count > 0,
+           (isOrig && payload.u8(0) == 22) || (flows[i].origServices | flows[i].respServices) & Service.ssl.rawValue != 0
+            || !tls.isEmpty {
+            dissectTLS(i, p, payload: payload, isOrig: isOrig)
+        }
         if payload.count > 0, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0, !retransmission {
             dissectDNS(i, p, payload: payload, proto: proto, isOrig: isOrig)
         }
@@ -74,7 +83,7 @@ extension FlowTable {
 
     /// Identifies the application protocol from payload bytes. Like Zeek's analyzers, TCP
     /// streams are only identified when their start (SYN or SYN-ACK) was seen.
-    func identifyService(_ i: Int, payload: FrameBytes, proto: UInt8, isOrig: Bool) {
+    func identifyService(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, proto: UInt8, isOrig: Bool) {
         guard payload.count > 0, proto == 6 || proto == 17 else { return }
         let seen = isOrig ? flows[i].origPayloadsExamined : flows[i].respPayloadsExamined
         guard seen < FlowTable.identificationPackets else { return }
@@ -87,11 +96,53 @@ extension FlowTable {
         // looking for TLS after STARTTLS.
         let mine = Service(rawValue: isOrig ? flows[i].origServices : flows[i].respServices)
         if proto == 17 && seen > 0 && !(mine.contains(.quic) && !mine.contains(.ssl)) { return }
-        let (found, serverName) = ServiceDetector.identifyWithName(payload, transport: proto)
-        if isOrig, let serverName, flows[i].serverNameID == 0, serverName.count <= 255 {
-            flows[i].serverNameID = names.intern(String(decoding: serverName, as: UTF8.self))
+        var (found, initial) = ServiceDetector.identifyWithInitial(payload, transport: proto)
+        if isOrig && initial == nil && found.contains(.quic) && !tls.isEmpty,
+           let original = tls.quicConnectionID(flow: FlowTable.identity(flows[i])) {
+            initial = QUICInitial.decryptClientInitial(payload, originalConnectionID: original)
+        }
+        if isOrig, let initial {
+            // A QUIC client Initial starts the flow's TLS session (ssl.log); its ClientHello
+            // may take several Initials. Once whole, the flow speaks TLS too (Zeek: "quic,ssl").
+            let identity = FlowTable.identity(flows[i])
+            tls.begin(flow: identity, at: p.timestamp, clientIsOriginator: true, context: context(i))
+            if let hello = tls.quicClientInitial(initial, flow: identity) {
+                setServerName(i, hello)
+                found.insert(.ssl)
+            }
+        } else if !isOrig && proto == 17 && found.contains(.quic) && !tls.isEmpty {
+            tls.quicServerDatagram(payload, flow: FlowTable.identity(flows[i]))
         }
         if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
+    }
+
+    /// The ClientHello's server name becomes the flow's (the first one seen).
+    func setServerName(_ i: Int, _ hello: TLSClientHello) {
+        if let name = hello.serverName, flows[i].serverNameID == 0, name.count <= 255 {
+            flows[i].serverNameID = names.intern(String(decoding: name, as: UTF8.self))
+        }
+    }
+
+    /// Follows the TLS handshake of a TCP flow in its first payload packets (ssl.log): starts
+    /// at the client's first handshake record that begins a ClientHello, then scans both
+    /// directions in order until both sides encrypt.
+    func dissectTLS(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, isOrig: Bool) {
+        let identity = FlowTable.identity(flows[i])
+        if !tls.isFollowing(identity) {
+            // The client's segment must start a handshake record holding a ClientHello, and the
+            // connection's start must have been seen (as for Zeek's analyzers).
+            guard isOrig, flows[i].orig.historyFlags & 1 != 0,
+                  payload.u8(0) == 22, payload.count < 2 || payload.u8(1) == 3,
+                  payload.count < 6 || payload.u8(5) == 1 else { return }
+            tls.begin(flow: identity, at: p.timestamp, clientIsOriginator: isOrig, context: context(i))
+        } else if tls.isDone(identity) {
+            return
+        }
+        let sequence = p.tcpSequence &+ (p.tcpFlags.contains(.syn) ? 1 : 0)
+        if let hello = tls.segment(flow: identity, fromOriginator: isOrig, sequence: sequence, payload: payload, streams: streams) {
+            setServerName(i, hello)
+            flows[i].origServices |= Service.ssl.rawValue
+        }
     }
 
     /// Parses the DNS messages of a DNS flow's packet: every message goes to the transaction

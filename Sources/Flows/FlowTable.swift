@@ -27,6 +27,8 @@ public final class FlowTable {
     public let names = NameCache()
     /// DNS transactions (dns.log rows), paired per flow.
     public let dns = DNSTracker()
+    /// TLS sessions (ssl.log rows), followed per flow.
+    public let tls = TLSTracker()
     /// TCP bytes held for dissectors that need a whole message.
     let streams = StreamReassembler()
     /// Flows created, ended by timeout, and evicted for lack of room.
@@ -195,9 +197,10 @@ public final class FlowTable {
     func finish(_ i: Int, interim: Bool) {
         finished.append(record(flows[i], interim: interim))
         guard !interim else { return }
-        if dns.pendingFlows > 0 || !streams.isEmpty {
+        if dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty {
             let identity = FlowTable.identity(flows[i])
             dns.finish(flow: identity)
+            tls.finish(flow: identity)
             streams.discard(flow: identity)
         }
         remove(i)

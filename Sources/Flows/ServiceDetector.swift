@@ -4,30 +4,27 @@ import SensorCore
 /// Port-independent identification of a flow's protocol from its first payload bytes.
 /// Cheap and bounded: looks at no more than the first 64 bytes.
 public enum ServiceDetector {
-    /// The service `payload` looks like (or an empty set), and the TLS server name when the
-    /// payload is a ClientHello (in a TCP record or a decrypted QUIC Initial).
-    public static func identifyWithName(_ payload: FrameBytes, transport: UInt8) -> (Service, [UInt8]?) {
-        var name: [UInt8]? = nil
-        let service = classify(payload, transport: transport, serverName: &name)
-        return (service, name)
+    /// The service `payload` looks like (or an empty set), and the decrypted packet when it is
+    /// a QUIC client Initial.
+    public static func identifyWithInitial(_ payload: FrameBytes, transport: UInt8) -> (Service, QUICInitial.Packet?) {
+        var initial: QUICInitial.Packet? = nil
+        let service = classify(payload, transport: transport, initial: &initial)
+        return (service, initial)
     }
 
     /// The service `payload` looks like, or an empty set.
     public static func identify(_ payload: FrameBytes, transport: UInt8) -> Service {
-        var ignored: [UInt8]? = nil
-        return classify(payload, transport: transport, serverName: &ignored)
+        var initial: QUICInitial.Packet? = nil
+        return classify(payload, transport: transport, initial: &initial)
     }
 
-    static func classify(_ payload: FrameBytes, transport: UInt8, serverName: inout [UInt8]?) -> Service {
+    static func classify(_ payload: FrameBytes, transport: UInt8, initial found: inout QUICInitial.Packet?) -> Service {
         let n = payload.count
         guard n >= 4 else { return [] }
         if transport == 6 {
             if n >= 6 && payload.u8(0) == 0x16 && payload.u8(1) == 3 && payload.u8(2) <= 4
                 && (payload.u8(5) == 1 || payload.u8(5) == 2) {
-                if payload.u8(5) == 1, let handshake = TLSRecord.firstHandshake(payload) {
-                    serverName = TLSClientHello.parse(handshake)?.serverName
-                }
-                return .ssl
+                return .ssl  // the TLS tracker reads the handshake, across segments
             }
             if matches(payload, "SSH-") { return .ssh }
             if isHTTP(payload) { return .http }
@@ -38,11 +35,9 @@ public enum ServiceDetector {
                 let version = payload.be32(1)
                 if (version == 1 || version == 0x6b33_43cf || version & 0xffff_ff00 == 0xff00_0000
                     || version & 0x0f0f_0f0f == 0x0a0a_0a0a) && payload.u8(5) <= 20 {
-                    // A client Initial that decrypts to a ClientHello also carries TLS (Zeek: "quic,ssl").
-                    if let initial = QUICInitial.decryptClientInitial(payload), initial.startsClientHello {
-                        serverName = initial.contiguousCrypto.withUnsafeBytes { TLSClientHello.parse(FrameBytes($0))?.serverName }
-                        return [.quic, .ssl]
-                    }
+                    // A client Initial's CRYPTO frames carry the ClientHello, possibly over several
+                    // Initials: the TLS tracker collects them (then the flow also speaks "ssl").
+                    found = QUICInitial.decryptClientInitial(payload)
                     return .quic
                 }
             }

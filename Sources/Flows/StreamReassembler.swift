@@ -15,9 +15,11 @@ final class StreamReassembler {
     }
 
     struct Stream {
-        /// Sequence number of the byte after the last one buffered.
+        /// Sequence number of the byte after the last one seen.
         var next: UInt32
         var bytes: [UInt8]
+        /// Bytes still to pass over unseen (the dissector asked to skip past what arrived).
+        var skip = 0
     }
 
     let maximumStreamBytes: Int
@@ -38,32 +40,58 @@ final class StreamReassembler {
 
     /// Delivers `payload`, whose first byte has sequence number `sequence`. `consume` sees the
     /// stream's unconsumed bytes (any held ones, then this segment's new ones) and returns how
-    /// many it used; the rest is held for the next segment.
+    /// many it used; the rest is held for the next segment. A return past the end skips that
+    /// many bytes still to come without holding them (a record the dissector does not read).
     func deliver(_ key: Key, sequence: UInt32, payload: FrameBytes, consume: (FrameBytes) -> Int) {
         guard payload.count > 0 else { return }
-        if var stream = streams.removeValue(forKey: key) {
+        var buffered: [UInt8] = []
+        var skip = 0
+        var start = 0
+        if let stream = streams.removeValue(forKey: key) {
             held -= stream.bytes.count
             let offset = Int32(bitPattern: sequence &- stream.next)
-            if offset <= 0 {
-                let skip = Int(-Int64(offset))
-                guard skip < payload.count else {  // nothing new: a retransmission
+            if offset > 0 {
+                gaps &+= 1  // a segment is missing: what was held can never complete
+            } else {
+                let repeated = Int(-Int64(offset))
+                guard repeated < payload.count else {  // nothing new: a retransmission
                     held += stream.bytes.count
                     streams[key] = stream
                     return
                 }
-                stream.bytes.reserveCapacity(stream.bytes.count + payload.count - skip)
-                for k in skip..<payload.count { stream.bytes.append(payload.u8(k)) }
-                stream.next = sequence &+ UInt32(truncatingIfNeeded: payload.count)
-                let used = stream.bytes.withUnsafeBytes { consume(FrameBytes($0)) }
-                keep(key, Stream(next: stream.next, bytes: Array(stream.bytes[min(used, stream.bytes.count)...])))
+                start = repeated
+                buffered = stream.bytes
+                skip = stream.skip
+            }
+        }
+        let next = sequence &+ UInt32(truncatingIfNeeded: payload.count)
+        if skip > 0 {
+            let n = min(skip, payload.count - start)
+            start += n
+            skip -= n
+            if skip > 0 || start == payload.count {
+                keep(key, Stream(next: next, bytes: [], skip: skip))
                 return
             }
-            gaps &+= 1  // a segment is missing: what was held can never complete
         }
-        let used = min(max(consume(payload), 0), payload.count)
-        guard used < payload.count else { return }
-        keep(key, Stream(next: sequence &+ UInt32(truncatingIfNeeded: payload.count),
-                         bytes: (used..<payload.count).map { payload.u8($0) }))
+        if buffered.isEmpty {
+            let fresh = payload.slice(start ..< payload.count)
+            let used = max(consume(fresh), 0)
+            if used >= fresh.count {
+                keep(key, Stream(next: next, bytes: [], skip: used - fresh.count))
+            } else {
+                keep(key, Stream(next: next, bytes: (used..<fresh.count).map { fresh.u8($0) }))
+            }
+        } else {
+            buffered.reserveCapacity(buffered.count + payload.count - start)
+            for k in start..<payload.count { buffered.append(payload.u8(k)) }
+            let used = max(buffered.withUnsafeBytes { consume(FrameBytes($0)) }, 0)
+            if used >= buffered.count {
+                keep(key, Stream(next: next, bytes: [], skip: used - buffered.count))
+            } else {
+                keep(key, Stream(next: next, bytes: Array(buffered[used...])))
+            }
+        }
     }
 
     /// Forgets a flow's streams (the flow ended).
@@ -74,7 +102,7 @@ final class StreamReassembler {
     }
 
     private func keep(_ key: Key, _ stream: Stream) {
-        guard !stream.bytes.isEmpty else { return }
+        guard !stream.bytes.isEmpty || stream.skip > 0 else { return }
         guard stream.bytes.count <= maximumStreamBytes, held + stream.bytes.count <= maximumTotalBytes else {
             overflows &+= 1
             return

@@ -9,8 +9,10 @@ import Wire
 /// First byte below 0xF0: it picks a link type from `PacketDecoder.supportedLinkTypes`, and
 /// the rest is a frame that is decoded, checksum-checked and fed to a 64-flow table (one
 /// decoder and table for the whole run, so reassembly and flow state carry across inputs).
-/// 0xF0-0xF4: the rest goes to the QUIC Initial reader, the QUIC CRYPTO frame walker, the TLS
-/// ClientHello parser, service identification, or the DNS parser.
+/// The table runs every dissector: DNS transactions and TLS sessions, with TCP reassembly.
+/// 0xF0-0xF5: the rest goes to the QUIC Initial reader, the QUIC CRYPTO frame walker, the TLS
+/// ClientHello parser (with JA3 and JA4), service identification, the DNS parser, or the TLS
+/// ServerHello parser.
 public final class FuzzHarness {
     let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 16))
     let table: FlowTable
@@ -33,7 +35,9 @@ public final class FuzzHarness {
         case 0xF1:
             _ = QUICInitial.cryptoFrames(Array(rest))
         case 0xF2:
-            _ = TLSClientHello.parse(frame)
+            if let hello = TLSClientHello.parse(frame) { _ = (hello.ja3, hello.ja4(transport: "t")) }
+        case 0xF5:
+            _ = TLSServerHello.parse(frame)
         case 0xF3:
             _ = ServiceDetector.identify(frame, transport: 6)
             _ = ServiceDetector.identify(frame, transport: 17)
@@ -50,6 +54,8 @@ public final class FuzzHarness {
                 table.update(packet, payload: bytes, checksumValid: valid)
             }
             if table.finished.count > 256 { _ = table.drain() }
+            if table.dns.completed.count > 256 { _ = table.dns.drain() }
+            if table.tls.completed.count > 256 { _ = table.tls.drain() }
         }
     }
 

@@ -1,33 +1,38 @@
 import Flows
 
-/// The Zeek-style logs of one run, in one directory: conn.log and dns.log.
+/// The Zeek-style logs of one run, in one directory: conn.log, dns.log and ssl.log.
 public final class ZeekLogSet {
     public let conn: ConnLogWriter
     public let dns: DNSLogWriter
+    public let ssl: SSLLogWriter
 
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat) throws(OutputError) {
         conn = try ConnLogWriter(path: directory + "/conn.log", format: format)
         dns = try DNSLogWriter(path: directory + "/dns.log", format: format)
+        ssl = try SSLLogWriter(path: directory + "/ssl.log", format: format)
     }
 
     /// Logs kept in memory (tests).
     public init(format: ZeekLogFormat) {
         conn = ConnLogWriter(format: format)
         dns = DNSLogWriter(format: format)
+        ssl = SSLLogWriter(format: format)
     }
 
-    /// Writes what the flow table finished: flows and DNS transactions.
+    /// Writes what the flow table finished: flows, DNS transactions and TLS sessions.
     public func write(from table: FlowTable) {
         if !table.finished.isEmpty { for r in table.drain() { conn.write(r) } }
         if !table.dns.completed.isEmpty { for t in table.dns.drain() { dns.write(t) } }
+        if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }
     }
 
     /// Rows written per log, by log name.
-    public var rows: [(String, Int)] { [("conn", conn.rows), ("dns", dns.rows)] }
+    public var rows: [(String, Int)] { [("conn", conn.rows), ("dns", dns.rows), ("ssl", ssl.rows)] }
 
     public func close() {
         conn.close()
         dns.close()
+        ssl.close()
     }
 }

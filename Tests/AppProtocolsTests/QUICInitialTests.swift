@@ -20,6 +20,19 @@ struct QUICInitialTests {
         #expect(v2.headerProtection == Hex.bytes("45b95e15235d6f45a6b19cbcb0294ba9"))
     }
 
+    /// The same appendices: server Initial keys, derived from the client's DCID too.
+    @Test func serverKeysMatchTheRFCs() throws {
+        let dcid = Hex.bytes("8394c8f03e515708")
+        let v1 = try #require(QUICInitial.serverKeys(version: QUICInitial.version1, connectionID: dcid))
+        #expect(v1.key == Hex.bytes("cf3a5331653c364c88f0f379b6067e37"))
+        #expect(v1.iv == Hex.bytes("0ac1493ca1905853b0bba03e"))
+        #expect(v1.headerProtection == Hex.bytes("c206b8d9b9f0f37644430b490eeaa314"))
+        let v2 = try #require(QUICInitial.serverKeys(version: QUICInitial.version2, connectionID: dcid))
+        #expect(v2.key == Hex.bytes("82db637861d55e1d011f19ea71d5d2a7"))
+        #expect(v2.iv == Hex.bytes("dd13c276499c0249d3310652"))
+        #expect(v2.headerProtection == Hex.bytes("edf6d05c83121201b436e16877593c3a"))
+    }
+
     /// Real captures: the SNI in our decrypted Initial ClientHellos equals tshark's.
     @Test(arguments: ["real/ndpi__quic-v2.pcapng", "real/zeek__curl-8.1.2-dev-http3-www-google-de.pcap",
                       "real/tcpdump__quic_handshake.pcap", "real/ndpi__quic-29.pcap", "real/ndpi__quic_interop_V.pcapng"])

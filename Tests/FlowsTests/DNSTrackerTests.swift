@@ -9,7 +9,7 @@ import Wire
 /// TCP split across segments or several to a segment, and the bounds.
 @Suite("DNS transactions")
 struct DNSTrackerTests {
-    static let client: UInt32 = 0x0a00_0001, server: UInt32 = 0x0808_0808
+    static let client = TableDriver.client
 
     /// A query for `name` (A, RD set) with transaction ID `id`.
     static func query(_ name: String, id: Int, type: Int = 1) -> [UInt8] {
@@ -28,29 +28,16 @@ struct DNSTrackerTests {
         name.split(separator: ".").flatMap { [UInt8($0.utf8.count)] + Array($0.utf8) } + [0]
     }
 
-    let table = FlowTable()
-    let decoder = PacketDecoder()
+    let driver = TableDriver()
+    var table: FlowTable { driver.table }
 
-    func send(_ frame: [UInt8], at ms: Int64) {
-        let t = Timestamp(nanoseconds: 1_700_000_000_000_000_000 + ms * 1_000_000)
-        frame.withUnsafeBytes { raw in
-            let bytes = FrameBytes(raw)
-            let p = decoder.decode(bytes, linkType: .ethernet, timestamp: t, wireLength: frame.count)
-            decoder.withPayload(of: p, frame: bytes) { table.update(p, payload: $0) }
-        }
-    }
-
-    func udp(_ payload: [UInt8], fromClient: Bool = true, clientPort: Int = 40000, to destination: UInt32 = server, port: Int = 53, at ms: Int64) {
-        let (src, dst) = fromClient ? (Self.client, destination) : (destination, Self.client)
-        let (sp, dp) = fromClient ? (clientPort, port) : (port, clientPort)
-        send(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(src: src, dst: dst, proto: 17, PacketBuilder.udp(sport: sp, dport: dp, payload))), at: ms)
+    func udp(_ payload: [UInt8], fromClient: Bool = true, clientPort: Int = 40000, to destination: UInt32 = TableDriver.server,
+             port: Int = 53, at ms: Int64) {
+        driver.udp(payload, fromClient: fromClient, clientPort: clientPort, to: destination, port: port, at: ms)
     }
 
     func tcp(_ payload: [UInt8], fromClient: Bool, seq: UInt32, flags: UInt8 = 0x18, at ms: Int64) {
-        let (src, dst) = fromClient ? (Self.client, Self.server) : (Self.server, Self.client)
-        let (sp, dp) = fromClient ? (40001, 53) : (53, 40001)
-        send(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(src: src, dst: dst, proto: 6,
-                                    PacketBuilder.tcp(sport: sp, dport: dp, seq: seq, ack: 1, flags: flags, payload))), at: ms)
+        driver.tcp(payload, fromClient: fromClient, seq: seq, flags: flags, at: ms)
     }
 
     func finish() -> [DNSTransaction] {
