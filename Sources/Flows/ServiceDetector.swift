@@ -31,19 +31,24 @@ public enum ServiceDetector {
             if n >= 14 && looksLikeDNS(payload, offset: 2) { return .dns }  // length-prefixed
         } else if transport == 17 {
             // QUIC long header: form and fixed bits set, a version we know, then DCID length <= 20.
-            if n >= 7 && payload.u8(0) & 0xC0 == 0xC0 {
-                let version = payload.be32(1)
-                if (version == 1 || version == 0x6b33_43cf || version & 0xffff_ff00 == 0xff00_0000
-                    || version & 0x0f0f_0f0f == 0x0a0a_0a0a) && payload.u8(5) <= 20 {
-                    // A client Initial's CRYPTO frames carry the ClientHello, possibly over several
-                    // Initials: the TLS tracker collects them (then the flow also speaks "ssl").
-                    found = QUICInitial.decryptClientInitial(payload)
-                    return .quic
-                }
+            if looksLikeQUICLongHeader(payload) {
+                // A client Initial's CRYPTO frames carry the ClientHello, possibly over several
+                // Initials: the TLS tracker collects them (then the flow also speaks "ssl").
+                found = QUICInitial.decryptClientInitial(payload)
+                return .quic
             }
             if n >= 12 && looksLikeDNS(payload, offset: 0) { return .dns }
         }
         return []
+    }
+
+    /// A QUIC long header (RFC 9000 section 17.2): form and fixed bits set, a version we know
+    /// (or a reserved one), then a Destination Connection ID of at most 20 bytes.
+    static func looksLikeQUICLongHeader(_ p: FrameBytes) -> Bool {
+        guard p.count >= 7, p.u8(0) & 0xC0 == 0xC0 else { return false }
+        let version = p.be32(1)
+        return (version == 1 || version == 0x6b33_43cf || version & 0xffff_ff00 == 0xff00_0000
+                || version & 0x0f0f_0f0f == 0x0a0a_0a0a) && p.u8(5) <= 20
     }
 
     static func matches(_ p: FrameBytes, _ prefix: StaticString) -> Bool {

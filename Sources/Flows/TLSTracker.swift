@@ -110,13 +110,16 @@ public final class TLSTracker {
 
     /// A datagram from the server of a QUIC flow: its Initial, decrypted with the keys the
     /// client's connection ID gives, carries the ServerHello.
-    func quicServerDatagram(_ datagram: FrameBytes, flow: UInt64) {
+    /// Returns true when the datagram carried the ServerHello.
+    @discardableResult
+    func quicServerDatagram(_ datagram: FrameBytes, flow: UInt64) -> Bool {
         guard var state = states[flow], state.serverHello == nil, !state.quicConnectionID.isEmpty,
               let initial = QUICInitial.decryptServerInitial(datagram, clientConnectionID: state.quicConnectionID),
               initial.startsServerHello,
-              let hello = initial.contiguousCrypto.withUnsafeBytes({ TLSServerHello.parse(FrameBytes($0)) }) else { return }
+              let hello = initial.contiguousCrypto.withUnsafeBytes({ TLSServerHello.parse(FrameBytes($0)) }) else { return false }
         apply(hello, to: &state)
         states[flow] = state
+        return true
     }
 
     /// The flow ended: its session, if any, is logged.

@@ -1,16 +1,18 @@
 import Flows
 
-/// The Zeek-style logs of one run, in one directory: conn.log, dns.log and ssl.log.
+/// The Zeek-style logs of one run, in one directory: conn.log, dns.log, ssl.log and quic.log.
 public final class ZeekLogSet {
     public let conn: ConnLogWriter
     public let dns: DNSLogWriter
     public let ssl: SSLLogWriter
+    public let quic: QUICLogWriter
 
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat) throws(OutputError) {
         conn = try ConnLogWriter(path: directory + "/conn.log", format: format)
         dns = try DNSLogWriter(path: directory + "/dns.log", format: format)
         ssl = try SSLLogWriter(path: directory + "/ssl.log", format: format)
+        quic = try QUICLogWriter(path: directory + "/quic.log", format: format)
     }
 
     /// Logs kept in memory (tests).
@@ -18,21 +20,24 @@ public final class ZeekLogSet {
         conn = ConnLogWriter(format: format)
         dns = DNSLogWriter(format: format)
         ssl = SSLLogWriter(format: format)
+        quic = QUICLogWriter(format: format)
     }
 
-    /// Writes what the flow table finished: flows, DNS transactions and TLS sessions.
+    /// Writes what the flow table finished: flows, DNS transactions, TLS and QUIC sessions.
     public func write(from table: FlowTable) {
         if !table.finished.isEmpty { for r in table.drain() { conn.write(r) } }
         if !table.dns.completed.isEmpty { for t in table.dns.drain() { dns.write(t) } }
         if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }
+        if !table.quic.completed.isEmpty { for q in table.quic.drain() { quic.write(q) } }
     }
 
     /// Rows written per log, by log name.
-    public var rows: [(String, Int)] { [("conn", conn.rows), ("dns", dns.rows), ("ssl", ssl.rows)] }
+    public var rows: [(String, Int)] { [("conn", conn.rows), ("dns", dns.rows), ("ssl", ssl.rows), ("quic", quic.rows)] }
 
     public func close() {
         conn.close()
         dns.close()
         ssl.close()
+        quic.close()
     }
 }

@@ -16,16 +16,7 @@ struct ZeekDNSDifferentialTests {
                           "rtt", "AA", "TC", "RD", "RA", "Z", "rejected", "proto"]
     static let keyColumns = ["id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "trans_id"]
 
-    static func cases() -> [(name: String, log: String)] {
-        let root = Fixtures.root.appendingPathComponent("zeek")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return names.sorted().compactMap { name in
-            for log in ["dns.log", "dns.log.cut"] where FileManager.default.fileExists(atPath: root.appendingPathComponent(name + "/" + log).path) {
-                return (name, log)
-            }
-            return nil
-        }
-    }
+    static func cases() -> [(name: String, log: String)] { ZeekLogDifferential.cases(with: "dns.log") }
 
     struct Score {
         var rows = 0, rowsAllAgree = 0, extra = 0
@@ -34,15 +25,7 @@ struct ZeekDNSDifferentialTests {
     }
 
     static func score(_ name: String, log: String) throws -> Score {
-        let dir = Fixtures.root.appendingPathComponent("zeek/" + name)
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        let trace = try #require(files.first { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") || $0.hasSuffix(".trace") })
-        let theirs = ZeekConnDifferentialTests.parse(try String(contentsOf: dir.appendingPathComponent(log), encoding: .utf8))
-        let caseText = (try? String(contentsOf: dir.appendingPathComponent("case.txt"), encoding: .utf8)) ?? ""
-        var settings = FlowSettings()
-        settings.verifyChecksums = caseText.contains("No -C: checksums are verified")
-        let logs = ZeekLogSet(format: .tsv)
-        _ = try LogRun(settings: settings).run(files: [dir.appendingPathComponent(trace).path], filter: nil, logs: logs)
+        let (logs, theirs) = try ZeekLogDifferential.run(name, log: log)
         let ours = ZeekConnDifferentialTests.parse(logs.dns.log.text)
 
         var score = Score()
@@ -99,21 +82,6 @@ struct ZeekDNSDifferentialTests {
         print(lines.joined(separator: "\n"))
         #expect(total.rows >= 55, "the DNS cases hold 59 Zeek rows; were fixtures lost?")
 
-        let expectations = try String(contentsOf: Fixtures.root.appendingPathComponent("zeek-dns-expectations.tsv"), encoding: .utf8)
-            .split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
-            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        var used = Set<Int>()
-        for (name, notes) in allNotes {
-            for note in notes {
-                if let i = expectations.firstIndex(where: { $0.count >= 3 && $0[0] == name && note.hasPrefix($0[1]) }) {
-                    used.insert(i)
-                } else {
-                    Issue.record("\(name): unexplained difference from Zeek dns.log: \(note)")
-                }
-            }
-        }
-        for (i, e) in expectations.enumerated() where !used.contains(i) {
-            Issue.record("zeek-dns-expectations.tsv: '\(e.prefix(2).joined(separator: " "))' no longer matches a difference; remove it")
-        }
+        try ZeekLogDifferential.holdToExpectations("zeek-dns-expectations.tsv", allNotes.flatMap { name, notes in notes.map { (name, $0) } })
     }
 }
