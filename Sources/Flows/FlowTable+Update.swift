@@ -77,6 +77,10 @@ extension FlowTable {
             || !tls.isEmpty {
             dissectTLS(i, p, payload: payload, isOrig: isOrig)
         }
+        // HTTP/1.x is followed for the whole connection, once the client's request line was seen.
+        if proto == 6, payload.count > 0, flows[i].origServices & Service.http.rawValue != 0 {
+            dissectHTTP(i, p, payload: payload, isOrig: isOrig)
+        }
         if payload.count > 0, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0, !retransmission {
             dissectDNS(i, p, payload: payload, proto: proto, isOrig: isOrig)
         }
@@ -155,6 +159,18 @@ extension FlowTable {
         }
     }
 
+    /// Follows an HTTP/1.x connection from the client's first request (http.log).
+    func dissectHTTP(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, isOrig: Bool) {
+        let identity = FlowTable.identity(flows[i])
+        if !http.isFollowing(identity) {
+            guard isOrig, flows[i].orig.historyFlags & 1 != 0, ServiceDetector.isHTTP(payload),
+                  !ServiceDetector.matches(payload, "HTTP/") else { return }
+            http.begin(flow: identity, at: p.timestamp, context: context(i))
+        }
+        let sequence = p.tcpSequence &+ (p.tcpFlags.contains(.syn) ? 1 : 0)
+        http.segment(flow: identity, fromClient: isOrig, sequence: sequence, payload: payload, at: p.timestamp, streams: streams)
+    }
+
     /// Parses the DNS messages of a DNS flow's packet: every message goes to the transaction
     /// tracker (dns.log), NOERROR responses also to the name cache. TCP carries 2-byte
     /// length-prefixed messages (RFC 1035 section 4.2.2), several per segment or one split
@@ -169,7 +185,7 @@ extension FlowTable {
             handleDNS(m, i, identity: identity, at: p.timestamp, client: p.destination)
         } else if proto == 6 {
             let sequence = p.tcpSequence &+ (p.tcpFlags.contains(.syn) ? 1 : 0)
-            streams.deliver(StreamReassembler.Key(flow: identity, fromOriginator: isOrig), sequence: sequence, payload: payload) { bytes in
+            streams.deliver(StreamReassembler.Key(flow: identity, fromOriginator: isOrig, dissector: .dns), sequence: sequence, payload: payload) { bytes in
                 var o = 0
                 while bytes.count - o >= 2 {
                     let length = Int(bytes.be16(o))

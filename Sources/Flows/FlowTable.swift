@@ -29,6 +29,8 @@ public final class FlowTable {
     public let dns = DNSTracker()
     /// TLS sessions (ssl.log rows), followed per flow.
     public let tls = TLSTracker()
+    /// HTTP/1.x transactions (http.log rows), followed per connection.
+    public let http = HTTPTracker()
     /// QUIC connections (quic.log rows), followed per flow.
     public let quic = QUICTracker()
     /// TCP bytes held for dissectors that need a whole message.
@@ -199,10 +201,11 @@ public final class FlowTable {
     func finish(_ i: Int, interim: Bool) {
         finished.append(record(flows[i], interim: interim))
         guard !interim else { return }
-        if dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty || !quic.isEmpty {
+        if dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty || !quic.isEmpty || !http.isEmpty {
             let identity = FlowTable.identity(flows[i])
             dns.finish(flow: identity)
             tls.finish(flow: identity)
+            http.finish(flow: identity)
             quic.finish(flow: identity, clientPackets: flows[i].orig.packets, serverPackets: flows[i].resp.packets)
             streams.discard(flow: identity)
         }

@@ -5,13 +5,20 @@ import SensorCore
 ///
 /// A segment is handed to the dissector in place when nothing is buffered for its stream;
 /// only the bytes the dissector could not use yet are copied and kept, until the next
-/// in-sequence segment. Retransmitted bytes are skipped; a gap (a lost or reordered segment)
-/// drops what was buffered and is counted. Bounded: `maximumStreamBytes` per stream and
+/// in-sequence segment. Each stream's next sequence number is kept while its dissector reads
+/// it, so retransmitted bytes are skipped; a gap (a lost or reordered segment) drops what
+/// was buffered and is counted. Bounded: `maximumStreamBytes` per stream and
 /// `maximumTotalBytes` across all; past either the held bytes are dropped and counted.
 final class StreamReassembler {
+    /// Which dissector reads a stream (each keeps its own position in the bytes).
+    enum Dissector: UInt8 {
+        case dns, tls, http
+    }
+
     struct Key: Hashable {
         var flow: UInt64
         var fromOriginator: Bool
+        var dissector: Dissector
     }
 
     struct Stream {
@@ -94,15 +101,19 @@ final class StreamReassembler {
         }
     }
 
-    /// Forgets a flow's streams (the flow ended).
-    func discard(flow: UInt64) {
+    /// Forgets a flow's streams: all of them (the flow ended), or one dissector's (it is done).
+    func discard(flow: UInt64, dissector only: Dissector? = nil) {
         for fromOriginator in [true, false] {
-            if let s = streams.removeValue(forKey: Key(flow: flow, fromOriginator: fromOriginator)) { held -= s.bytes.count }
+            for dissector in [Dissector.dns, .tls, .http] where only == nil || only == dissector {
+                if let s = streams.removeValue(forKey: Key(flow: flow, fromOriginator: fromOriginator, dissector: dissector)) {
+                    held -= s.bytes.count
+                }
+            }
         }
     }
 
+    /// Keeps a stream's position (so retransmitted bytes are recognised) and what it holds.
     private func keep(_ key: Key, _ stream: Stream) {
-        guard !stream.bytes.isEmpty || stream.skip > 0 else { return }
         guard stream.bytes.count <= maximumStreamBytes, held + stream.bytes.count <= maximumTotalBytes else {
             overflows &+= 1
             return

@@ -65,11 +65,11 @@ public final class TLSTracker {
         guard var state = states[flow], !state.done else { return nil }
         let fromClient = fromOriginator == state.clientIsOriginator
         var hello: TLSClientHello? = nil
-        streams.deliver(StreamReassembler.Key(flow: flow, fromOriginator: fromOriginator), sequence: sequence, payload: payload) { bytes in
+        streams.deliver(StreamReassembler.Key(flow: flow, fromOriginator: fromOriginator, dissector: .tls), sequence: sequence, payload: payload) { bytes in
             scanRecords(bytes, fromClient: fromClient, state: &state, hello: &hello)
         }
         states[flow] = state
-        if state.done { streams.discard(flow: flow) }
+        if state.done { streams.discard(flow: flow, dissector: .tls) }
         return hello
     }
 

@@ -9,10 +9,10 @@ import Wire
 /// First byte below 0xF0: it picks a link type from `PacketDecoder.supportedLinkTypes`, and
 /// the rest is a frame that is decoded, checksum-checked and fed to a 64-flow table (one
 /// decoder and table for the whole run, so reassembly and flow state carry across inputs).
-/// The table runs every dissector: DNS transactions and TLS sessions, with TCP reassembly.
-/// 0xF0-0xF5: the rest goes to the QUIC Initial reader, the QUIC CRYPTO frame walker, the TLS
-/// ClientHello parser (with JA3 and JA4), service identification, the DNS parser, or the TLS
-/// ServerHello parser.
+/// The table runs every dissector: DNS, TLS, QUIC and HTTP, with TCP reassembly.
+/// 0xF0-0xF6: the rest goes to the QUIC Initial reader, the QUIC CRYPTO frame walker, the TLS
+/// ClientHello parser (with JA3 and JA4), service identification, the DNS parser, the TLS
+/// ServerHello parser, or the HTTP head parser.
 public final class FuzzHarness {
     let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 16))
     let table: FlowTable
@@ -38,6 +38,8 @@ public final class FuzzHarness {
             if let hello = TLSClientHello.parse(frame) { _ = (hello.ja3, hello.ja4(transport: "t")) }
         case 0xF5:
             _ = TLSServerHello.parse(frame)
+        case 0xF6:
+            _ = HTTPMessageHead.parse(frame)
         case 0xF3:
             _ = ServiceDetector.identify(frame, transport: 6)
             _ = ServiceDetector.identify(frame, transport: 17)
@@ -56,6 +58,8 @@ public final class FuzzHarness {
             if table.finished.count > 256 { _ = table.drain() }
             if table.dns.completed.count > 256 { _ = table.dns.drain() }
             if table.tls.completed.count > 256 { _ = table.tls.drain() }
+            if table.quic.completed.count > 256 { _ = table.quic.drain() }
+            if table.http.completed.count > 256 { _ = table.http.drain() }
         }
     }
 

@@ -6,17 +6,18 @@ import Pipeline
 
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write Zeek-style logs (conn, dns, ssl, quic) from capture files.",
+        abstract: "Write Zeek-style logs (conn, dns, ssl, quic, http) from capture files.",
         discussion: """
             Builds bidirectional flows with Zeek's conn.log semantics (originator, conn_state, \
             history, bytes from sequence numbers, packets and IP bytes per side) plus a \
             Community ID v1 per flow; DNS transactions (queries paired with responses per flow, \
             with round-trip time; mDNS and LLMNR unpaired; DNS over TCP reassembled); and TLS \
             sessions over TCP and in QUIC (SNI, version, cipher, curve, alerts, Zeek's \
-            ssl_history, JA3, JA4); and QUIC connections (version, connection IDs, history). \
-            Writes conn.log, dns.log, ssl.log and quic.log into --out as Zeek TSV (readable by \
-            zeek-cut) or, with --format json, one object per line with Zeek's dotted keys. \
-            http.log and weird.log are not written yet.
+            ssl_history, JA3, JA4); QUIC connections (version, connection IDs, history); and \
+            HTTP/1.x requests with their responses (method, host, URI or CONNECT target, user \
+            agent, status). Writes conn.log, dns.log, ssl.log, quic.log and http.log into --out \
+            as Zeek TSV (readable by zeek-cut) or, with --format json, one object per line with \
+            Zeek's dotted keys. weird.log is not written yet.
 
             Example:
               quietwire logs capture.pcap --out logs/ && zeek-cut id.orig_h id.resp_h service < logs/conn.log
