@@ -16,6 +16,9 @@ struct Flow {
     /// True when the originator is the key's low endpoint.
     var originatorIsLow: Bool
     var tunnelled = false
+    /// Byte entropy of the originator's first payload, in 1/30 bits per byte (255: none yet).
+    /// Fills the byte of padding before the service bits.
+    var origEntropy: UInt8 = 255
     /// Services identified from each side's bytes, and tunnels this flow carries (`Service` bits).
     var origServices: UInt16 = 0
     var respServices: UInt16 = 0

@@ -32,6 +32,10 @@ public struct FlowRecord: Sendable {
     public var resolvedName: String?
     /// The server name (SNI) the client sent in its TLS ClientHello, over TCP or QUIC.
     public var serverName: String?
+    /// Byte entropy of the originator's first payload (bits per byte, to 1/30 bit), nil without payload.
+    public var originatorEntropy: Double?
+    /// The protocol the responder's port usually carries (`PortServices`), to compare with `service`.
+    public var portService: String?
     /// True when a tunnel carried this flow.
     public var tunnelled: Bool
     /// True for an interim record of a flow still open.

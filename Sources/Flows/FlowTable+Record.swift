@@ -29,6 +29,8 @@ extension FlowTable {
                                              proto: proto, seed: settings.communityIDSeed),
             resolvedName: names.name(id: f.nameID),
             serverName: names.name(id: f.serverNameID),
+            originatorEntropy: f.origEntropy == 255 ? nil : Double(f.origEntropy) / 30,
+            portService: PortServices.name(port: f.responderPort, proto: proto),
             tunnelled: f.tunnelled, interim: interim)
     }
 

@@ -62,6 +62,9 @@ extension FlowTable {
                 endpoint.state = .active
             }
         }
+        if isOrig && payload.count > 0 && flows[i].origEntropy == 255 {
+            flows[i].origEntropy = UInt8(min(240, (ByteEntropy.bits(payload) * 30).rounded()))
+        }
         let early = (isOrig ? flows[i].origPayloadsExamined : flows[i].respPayloadsExamined) < FlowTable.identificationPackets
         let completedHello = identifyService(i, p, payload: payload, proto: proto, isOrig: isOrig)
         // QUIC headers (quic.log) in the first datagrams.
@@ -76,6 +79,15 @@ extension FlowTable {
            (isOrig && payload.u8(0) == 22) || (flows[i].origServices | flows[i].respServices) & Service.ssl.rawValue != 0
             || !tls.isEmpty {
             dissectTLS(i, p, payload: payload, isOrig: isOrig)
+        }
+        // ICMP echo statistics (icmp.log).
+        if p.hasICMP {
+            let v6 = proto == 58
+            let request = p.icmpType == (v6 ? 128 : 8), reply = p.icmpType == (v6 ? 129 : 0)
+            if request || reply {
+                icmp.echo(flow: FlowTable.identity(flows[i]), isRequest: request, identifier: p.icmpIdentifier,
+                          sequence: p.icmpSequence, payload: payload, at: p.timestamp) { context(i) }
+            }
         }
         // HTTP/1.x is followed for the whole connection, once the client's request line was seen.
         if proto == 6, payload.count > 0, flows[i].origServices & Service.http.rawValue != 0 {
@@ -125,6 +137,9 @@ extension FlowTable {
             }
         } else if !isOrig && proto == 17 && found.contains(.quic) && !tls.isEmpty {
             if tls.quicServerDatagram(payload, flow: FlowTable.identity(flows[i])) { completedHello = .server }
+        }
+        if found.contains(.ssh) {
+            ssh.banner(payload, flow: FlowTable.identity(flows[i]), fromClient: isOrig, at: p.timestamp) { context(i) }
         }
         if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
         return completedHello

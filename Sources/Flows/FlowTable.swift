@@ -31,6 +31,10 @@ public final class FlowTable {
     public let tls = TLSTracker()
     /// HTTP/1.x transactions (http.log rows), followed per connection.
     public let http = HTTPTracker()
+    /// ICMP echo statistics (icmp.log rows).
+    public let icmp = ICMPTracker()
+    /// SSH banners (ssh.log rows).
+    public let ssh = SSHTracker()
     /// QUIC connections (quic.log rows), followed per flow.
     public let quic = QUICTracker()
     /// TCP bytes held for dissectors that need a whole message.
@@ -71,16 +75,7 @@ public final class FlowTable {
         guard !p.isFragment else { return }  // the datagram's flow is updated when it completes
         // Teredo bubbles (IPv6 with No Next Header) only open NAT bindings; Zeek logs no flow.
         if p.tunnel == .teredo && p.ipProtocol == .noNextHeader { return }
-        let proto = p.ipProtocol.rawValue
-        var sport: UInt16 = 0, dport: UInt16 = 0
-        // Zeek keys TCP and UDP on ports and ICMP on type/counterpart; anything else has ports 0.
-        if p.hasPorts && (proto == 6 || proto == 17) {
-            sport = p.sourcePort; dport = p.destinationPort
-        } else if p.hasICMP {
-            (sport, dport, _) = CommunityID.icmpPorts(type: p.icmpType, code: p.icmpCode, version6: proto == 58)
-        }
-        let (key, sourceIsLow) = FlowKey.make(source: p.source, sourcePort: sport, destination: p.destination,
-                                              destinationPort: dport, proto: proto, vlan: p.outerVLAN)
+        let (key, sourceIsLow) = FlowTable.key(of: p)
         var index = find(key)
         if let i = index {
             let idle = isExpired(i, at: p.timestamp)
@@ -100,6 +95,27 @@ public final class FlowTable {
             return
         }
         apply(p, payload: payload, to: i, sourceIsLow: sourceIsLow)
+    }
+
+    /// The key of the flow a packet belongs to, and whether its source is the key's low side.
+    /// Zeek keys TCP and UDP on ports and ICMP on type/counterpart; anything else has ports 0.
+    @inline(__always)
+    static func key(of p: DecodedPacket) -> (FlowKey, Bool) {
+        let proto = p.ipProtocol.rawValue
+        var sport: UInt16 = 0, dport: UInt16 = 0
+        if p.hasPorts && (proto == 6 || proto == 17) {
+            sport = p.sourcePort; dport = p.destinationPort
+        } else if p.hasICMP {
+            (sport, dport, _) = CommunityID.icmpPorts(type: p.icmpType, code: p.icmpCode, version6: proto == 58)
+        }
+        return FlowKey.make(source: p.source, sourcePort: sport, destination: p.destination,
+                            destinationPort: dport, proto: proto, vlan: p.outerVLAN)
+    }
+
+    /// The uid of the flow `p` updated, if it is in the table (for weird.log rows).
+    public func uid(of p: DecodedPacket) -> String? {
+        guard p.ipVersion != 0, let i = find(FlowTable.key(of: p).0) else { return nil }
+        return FlowTable.uid(FlowTable.identity(flows[i]), seed: FlowTable.uidSeed)
     }
 
     /// Ends every flow (end of input), oldest activity first.
@@ -201,8 +217,10 @@ public final class FlowTable {
     func finish(_ i: Int, interim: Bool) {
         finished.append(record(flows[i], interim: interim))
         guard !interim else { return }
-        if dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty || !quic.isEmpty || !http.isEmpty {
+        if dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty || !quic.isEmpty || !http.isEmpty || !ssh.isEmpty || !icmp.isEmpty {
             let identity = FlowTable.identity(flows[i])
+            ssh.finish(flow: identity)
+            icmp.finish(flow: identity)
             dns.finish(flow: identity)
             tls.finish(flow: identity)
             http.finish(flow: identity)

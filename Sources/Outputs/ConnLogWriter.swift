@@ -13,10 +13,11 @@ public final class ConnLogWriter {
     static let fields = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto", "service",
                          "duration", "orig_bytes", "resp_bytes", "conn_state", "local_orig", "local_resp",
                          "missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts", "resp_ip_bytes",
-                         "tunnel_parents", "ip_proto", "community_id", "resolved_name", "server_name"]
+                         "tunnel_parents", "ip_proto", "community_id", "resolved_name", "server_name",
+                         "orig_entropy", "port_service"]
     static let types = ["time", "string", "addr", "port", "addr", "port", "enum", "string", "interval", "count",
                         "count", "string", "bool", "bool", "count", "string", "count", "count", "count", "count",
-                        "set[string]", "count", "string", "string", "string"]
+                        "set[string]", "count", "string", "string", "string", "double", "string"]
 
     /// A writer to `path` (created or truncated).
     public init(path: String, format: ZeekLogFormat) throws(OutputError) {
@@ -41,6 +42,8 @@ public final class ConnLogWriter {
     public func close() { log.close() }
 
     private func appendMicros(_ nanoseconds: Int64) { log.appendMicros(nanoseconds) }
+
+    private func appendHundredths(_ v: Double) { log.appendHundredths(v) }
 
     private func writeTSV(_ r: FlowRecord) {
         let tab = UInt8(ascii: "\t")
@@ -77,6 +80,10 @@ public final class ConnLogWriter {
         if let name = r.resolvedName { ZeekTSV.appendEscaped(name.utf8, to: out) } else { out.append(UInt8(ascii: "-")) }
         out.append(tab)
         if let name = r.serverName { ZeekTSV.appendEscaped(name.utf8, to: out) } else { out.append(UInt8(ascii: "-")) }
+        out.append(tab)
+        if let e = r.originatorEntropy { appendHundredths(e) } else { out.append(UInt8(ascii: "-")) }
+        out.append(tab)
+        if let p = r.portService { out.append(p) } else { out.append(UInt8(ascii: "-")) }
         out.append(UInt8(ascii: "\n"))
     }
 
@@ -111,6 +118,8 @@ public final class ConnLogWriter {
         out.append(UInt8(ascii: "\""))
         if let name = r.resolvedName { out.append(",\"resolved_name\":" as StaticString); JSONText.appendString(name, to: out) }
         if let name = r.serverName { out.append(",\"server_name\":" as StaticString); JSONText.appendString(name, to: out) }
+        if let e = r.originatorEntropy { out.append(",\"orig_entropy\":" as StaticString); appendHundredths(e) }
+        if let p = r.portService { out.append(",\"port_service\":\"" as StaticString); out.append(p); out.append(UInt8(ascii: "\"")) }
         out.append("}\n" as StaticString)
     }
 }

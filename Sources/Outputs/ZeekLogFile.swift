@@ -137,6 +137,14 @@ public final class ZeekLogFile {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
+    /// A non-negative value with two decimals ("7.52"); bounded so no value can overflow.
+    func appendHundredths(_ v: Double) {
+        let hundredths = Int64((min(max(v.isNaN ? 0 : v, 0), 1e12) * 100).rounded())
+        out.appendSigned(hundredths / 100)
+        out.append(UInt8(ascii: "."))
+        out.appendPadded(hundredths % 100, width: 2)
+    }
+
     /// Seconds with six decimals, as Zeek writes `time` and `interval`.
     func appendMicros(_ nanoseconds: Int64) {
         // Round to microseconds by quotient and remainder: no addition can overflow at the extremes.

@@ -1,12 +1,16 @@
 import Flows
 
-/// The Zeek-style logs of one run, in one directory: conn, dns, ssl, quic and http.
+/// The Zeek-style logs of one run, in one directory: conn, dns, ssl, quic, http, ssh, weird
+/// and QuietWire's icmp.log.
 public final class ZeekLogSet {
     public let conn: ConnLogWriter
     public let dns: DNSLogWriter
     public let ssl: SSLLogWriter
     public let quic: QUICLogWriter
     public let http: HTTPLogWriter
+    public let ssh: SSHLogWriter
+    public let icmp: ICMPLogWriter
+    public let weird: WeirdLogWriter
 
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat) throws(OutputError) {
@@ -15,6 +19,9 @@ public final class ZeekLogSet {
         ssl = try SSLLogWriter(path: directory + "/ssl.log", format: format)
         quic = try QUICLogWriter(path: directory + "/quic.log", format: format)
         http = try HTTPLogWriter(path: directory + "/http.log", format: format)
+        ssh = try SSHLogWriter(path: directory + "/ssh.log", format: format)
+        icmp = try ICMPLogWriter(path: directory + "/icmp.log", format: format)
+        weird = try WeirdLogWriter(path: directory + "/weird.log", format: format)
     }
 
     /// Logs kept in memory (tests).
@@ -24,19 +31,24 @@ public final class ZeekLogSet {
         ssl = SSLLogWriter(format: format)
         quic = QUICLogWriter(format: format)
         http = HTTPLogWriter(format: format)
+        ssh = SSHLogWriter(format: format)
+        icmp = ICMPLogWriter(format: format)
+        weird = WeirdLogWriter(format: format)
     }
 
-    /// Writes what the flow table finished: flows, DNS and HTTP transactions, TLS and QUIC sessions.
+    /// Writes what the flow table finished: flows and every dissector's rows.
     public func write(from table: FlowTable) {
         if !table.finished.isEmpty { for r in table.drain() { conn.write(r) } }
         if !table.dns.completed.isEmpty { for t in table.dns.drain() { dns.write(t) } }
         if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }
         if !table.quic.completed.isEmpty { for q in table.quic.drain() { quic.write(q) } }
         if !table.http.completed.isEmpty { for t in table.http.drain() { http.write(t) } }
+        if !table.ssh.completed.isEmpty { for s in table.ssh.drain() { ssh.write(s) } }
+        if !table.icmp.completed.isEmpty { for s in table.icmp.drain() { icmp.write(s) } }
     }
 
     /// Rows written per log, by log name.
-    public var rows: [(String, Int)] { [("conn", conn.rows), ("dns", dns.rows), ("ssl", ssl.rows), ("quic", quic.rows), ("http", http.rows)] }
+    public var rows: [(String, Int)] { [("conn", conn.rows), ("dns", dns.rows), ("ssl", ssl.rows), ("quic", quic.rows), ("http", http.rows), ("ssh", ssh.rows), ("icmp", icmp.rows), ("weird", weird.rows)] }
 
     public func close() {
         conn.close()
@@ -44,5 +56,8 @@ public final class ZeekLogSet {
         ssl.close()
         quic.close()
         http.close()
+        ssh.close()
+        icmp.close()
+        weird.close()
     }
 }

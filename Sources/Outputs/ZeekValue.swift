@@ -11,6 +11,8 @@ public enum ZeekValue {
     case text(String)
     case address(IPAddress)
     case count(UInt64)
+    /// A double with two decimals ("7.52").
+    case hundredths(Double)
     case bool(Bool)
     case strings([[UInt8]])
     case intervals([Int64])
@@ -35,6 +37,7 @@ public enum ZeekValue {
         case .text(let s): ZeekTSV.appendEscaped(s.utf8, to: out)
         case .address(let a): out.append(a)
         case .count(let n): out.appendDecimal(n)
+        case .hundredths(let v): log.appendHundredths(v)
         case .bool(let b): out.append(UInt8(ascii: b ? "T" : "F"))
         case .strings(let list):
             if list.isEmpty { out.append("(empty)" as StaticString) }
@@ -61,6 +64,7 @@ public enum ZeekValue {
         case .text(let s): JSONText.appendString(s, to: out)
         case .address(let a): out.append(UInt8(ascii: "\"")); out.append(a); out.append(UInt8(ascii: "\""))
         case .count(let n): out.appendDecimal(n)
+        case .hundredths(let v): log.appendHundredths(v)
         case .bool(let b): out.append(b ? "true" : "false")
         case .strings(let list):
             out.append(UInt8(ascii: "["))

@@ -6,7 +6,7 @@ import Pipeline
 
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write Zeek-style logs (conn, dns, ssl, quic, http) from capture files.",
+        abstract: "Write Zeek-style logs (conn, dns, ssl, quic, http, ssh, weird, icmp) from capture files.",
         discussion: """
             Builds bidirectional flows with Zeek's conn.log semantics (originator, conn_state, \
             history, bytes from sequence numbers, packets and IP bytes per side) plus a \
@@ -15,9 +15,10 @@ struct Logs: ParsableCommand {
             sessions over TCP and in QUIC (SNI, version, cipher, curve, alerts, Zeek's \
             ssl_history, JA3, JA4); QUIC connections (version, connection IDs, history); and \
             HTTP/1.x requests with their responses (method, host, URI or CONNECT target, user \
-            agent, status). Writes conn.log, dns.log, ssl.log, quic.log and http.log into --out \
-            as Zeek TSV (readable by zeek-cut) or, with --format json, one object per line with \
-            Zeek's dotted keys. weird.log is not written yet.
+            agent, status); SSH banners; ICMP echo statistics; and the decoder's weirds. Writes \
+            conn.log, dns.log, ssl.log, quic.log, http.log, ssh.log, weird.log and icmp.log into \
+            --out as Zeek TSV (readable by zeek-cut) or, with --format json, one object per line \
+            with Zeek's dotted keys.
 
             Example:
               quietwire logs capture.pcap --out logs/ && zeek-cut id.orig_h id.resp_h service < logs/conn.log
