@@ -36,6 +36,9 @@ public struct FlowRecord: Sendable {
     public var originatorEntropy: Double?
     /// The protocol the responder's port usually carries (`PortServices`), to compare with `service`.
     public var portService: String?
+    /// The uids of the UDP flows whose tunnel carried this one (IP-in-IP and GRE carriers have
+    /// no conn.log row and are not listed).
+    public var tunnelParents: [String] = []
     /// True when a tunnel carried this flow.
     public var tunnelled: Bool
     /// True for an interim record of a flow still open.

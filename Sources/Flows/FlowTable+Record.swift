@@ -31,6 +31,7 @@ extension FlowTable {
             serverName: names.name(id: f.serverNameID),
             originatorEntropy: f.origEntropy == 255 ? nil : Double(f.origEntropy) / 30,
             portService: PortServices.name(port: f.responderPort, proto: proto),
+            tunnelParents: f.tunnelled ? (tunnelParents[FlowTable.identity(f)] ?? []).map { FlowTable.uid($0, seed: FlowTable.uidSeed) } : [],
             tunnelled: f.tunnelled, interim: interim)
     }
 

@@ -247,7 +247,8 @@ extension FlowTable {
     }
 
     /// The carrying UDP flow of a UDP tunnel (Zeek logs it with the tunnel as its service).
-    func updateTunnelCarrier(_ p: DecodedPacket) {
+    /// Returns the carrier's identity (the inner flow's tunnel parent).
+    func updateTunnelCarrier(_ p: DecodedPacket) -> UInt64 {
         let (key, sourceIsLow) = FlowKey.make(source: p.outer.source, sourcePort: p.tunnelSourcePort,
                                               destination: p.outer.destination, destinationPort: p.tunnelDestinationPort,
                                               proto: 17, vlan: p.outerVLAN)
@@ -283,6 +284,7 @@ extension FlowTable {
         } else {
             flows[i].tunnelServices |= service.rawValue
         }
+        return FlowTable.identity(flows[i])
     }
 
     // MARK: TCP (Zeek's TCP analyzer, scripts and src/packet_analysis/protocol/tcp)

@@ -21,6 +21,7 @@ public final class FlowTable {
     public static let largestMaximumFlows = 1 << 25
     var sweepCursor = 0
     var packetsSinceSweep = 0
+    var lastSweep = Timestamp.zero
     /// Records of flows that ended (or interim records), oldest first.
     public var finished: [FlowRecord] = []
     /// What each client resolved, from the DNS answers seen (gives flows `resolvedName`).
@@ -37,6 +38,8 @@ public final class FlowTable {
     public let ssh = SSHTracker()
     /// QUIC connections (quic.log rows), followed per flow.
     public let quic = QUICTracker()
+    /// The UDP carriers of each flow UDP tunnels carried (conn.log's tunnel_parents), by identity.
+    var tunnelParents: [UInt64: [UInt64]] = [:]
     /// TCP bytes held for dissectors that need a whole message.
     let streams = StreamReassembler()
     /// Flows created, ended by timeout, and evicted for lack of room.
@@ -69,8 +72,9 @@ public final class FlowTable {
     public func update(_ p: DecodedPacket, payload: FrameBytes, checksumValid: Bool = true) {
         guard p.ipVersion != 0 else { return }
         sweepIfDue(p.timestamp)
+        var carrier: UInt64? = nil
         if p.tunnel != .none, p.tunnelSourcePort != 0 || p.tunnelDestinationPort != 0 {
-            updateTunnelCarrier(p)
+            carrier = updateTunnelCarrier(p)
         }
         guard !p.isFragment else { return }  // the datagram's flow is updated when it completes
         // Teredo bubbles (IPv6 with No Next Header) only open NAT bindings; Zeek logs no flow.
@@ -95,6 +99,14 @@ public final class FlowTable {
             return
         }
         apply(p, payload: payload, to: i, sourceIsLow: sourceIsLow)
+        if let carrier {  // every carrier a flow came through, as Zeek lists them (at most 8)
+            let identity = FlowTable.identity(flows[i])
+            if let known = tunnelParents[identity] {
+                if !known.contains(carrier) && known.count < 8 { tunnelParents[identity] = known + [carrier] }
+            } else {
+                tunnelParents[identity] = [carrier]
+            }
+        }
     }
 
     /// The key of the flow a packet belongs to, and whether its source is the key's low side.
@@ -217,6 +229,7 @@ public final class FlowTable {
     func finish(_ i: Int, interim: Bool) {
         finished.append(record(flows[i], interim: interim))
         guard !interim else { return }
+        if !tunnelParents.isEmpty && flows[i].tunnelled { tunnelParents.removeValue(forKey: FlowTable.identity(flows[i])) }
         if dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty || !quic.isEmpty || !http.isEmpty || !ssh.isEmpty || !icmp.isEmpty {
             let identity = FlowTable.identity(flows[i])
             ssh.finish(flow: identity)
@@ -263,12 +276,14 @@ public final class FlowTable {
         }
     }
 
-    /// Every 256 packets, looks at up to 64 flows and ends the idle ones.
+    /// Every 256 packets, or every second of packet time on a quiet link, looks at up to 64
+    /// flows: ends the idle ones and writes interim records of the long-lived ones.
     @inline(__always)
     func sweepIfDue(_ now: Timestamp) {
         packetsSinceSweep &+= 1
-        guard packetsSinceSweep >= 256, !flows.isEmpty else { return }
+        guard packetsSinceSweep >= 256 || now.nanoseconds &- lastSweep.nanoseconds >= 1_000_000_000, !flows.isEmpty else { return }
         packetsSinceSweep = 0
+        lastSweep = now
         var examined = 0
         while examined < 64 && !flows.isEmpty {
             if sweepCursor >= flows.count { sweepCursor = 0 }

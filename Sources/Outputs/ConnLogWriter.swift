@@ -19,14 +19,15 @@ public final class ConnLogWriter {
                         "count", "string", "bool", "bool", "count", "string", "count", "count", "count", "count",
                         "set[string]", "count", "string", "string", "string", "double", "string"]
 
-    /// A writer to `path` (created or truncated).
-    public init(path: String, format: ZeekLogFormat) throws(OutputError) {
-        log = try ZeekLogFile(path: path, name: "conn", fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
+    /// A writer to `path` (created or truncated); `name` is the log's `#path` (conn, or
+    /// conn_long for the interim records of long-lived flows).
+    public init(path: String, name: String = "conn", format: ZeekLogFormat) throws(OutputError) {
+        log = try ZeekLogFile(path: path, name: name, fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
     }
 
     /// A writer into memory (tests); read it with `text`.
-    public init(format: ZeekLogFormat) {
-        log = ZeekLogFile(name: "conn", fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
+    public init(name: String = "conn", format: ZeekLogFormat) {
+        log = ZeekLogFile(name: name, fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
     }
 
     /// What was written, for an in-memory writer.
@@ -73,7 +74,8 @@ public final class ConnLogWriter {
         out.appendDecimal(r.originatorIPBytes); out.append(tab)
         out.appendDecimal(r.responderPackets); out.append(tab)
         out.appendDecimal(r.responderIPBytes); out.append(tab)
-        out.append(UInt8(ascii: "-")); out.append(tab)  // tunnel_parents: not tracked yet
+        if r.tunnelParents.isEmpty { out.append(UInt8(ascii: "-")) } else { ZeekTSV.appendEscaped(r.tunnelParents.joined(separator: ",").utf8, to: out) }
+        out.append(tab)
         out.appendDecimal(r.proto); out.append(tab)
         out.append(r.communityID)
         out.append(tab)
@@ -113,6 +115,14 @@ public final class ConnLogWriter {
         out.append(",\"orig_ip_bytes\":" as StaticString); out.appendDecimal(r.originatorIPBytes)
         out.append(",\"resp_pkts\":" as StaticString); out.appendDecimal(r.responderPackets)
         out.append(",\"resp_ip_bytes\":" as StaticString); out.appendDecimal(r.responderIPBytes)
+        if !r.tunnelParents.isEmpty {
+            out.append(",\"tunnel_parents\":[" as StaticString)
+            for (k, parent) in r.tunnelParents.enumerated() {
+                if k > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendString(parent, to: out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
         out.append(",\"ip_proto\":" as StaticString); out.appendDecimal(r.proto)
         out.append(",\"community_id\":\"" as StaticString); out.append(r.communityID)
         out.append(UInt8(ascii: "\""))

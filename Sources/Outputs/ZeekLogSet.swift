@@ -4,6 +4,8 @@ import Flows
 /// and QuietWire's icmp.log.
 public final class ZeekLogSet {
     public let conn: ConnLogWriter
+    /// Interim records of flows still open (Zeek's long-connections policy writes conn_long.log).
+    public let connLong: ConnLogWriter
     public let dns: DNSLogWriter
     public let ssl: SSLLogWriter
     public let quic: QUICLogWriter
@@ -15,6 +17,7 @@ public final class ZeekLogSet {
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat) throws(OutputError) {
         conn = try ConnLogWriter(path: directory + "/conn.log", format: format)
+        connLong = try ConnLogWriter(path: directory + "/conn_long.log", name: "conn_long", format: format)
         dns = try DNSLogWriter(path: directory + "/dns.log", format: format)
         ssl = try SSLLogWriter(path: directory + "/ssl.log", format: format)
         quic = try QUICLogWriter(path: directory + "/quic.log", format: format)
@@ -27,6 +30,7 @@ public final class ZeekLogSet {
     /// Logs kept in memory (tests).
     public init(format: ZeekLogFormat) {
         conn = ConnLogWriter(format: format)
+        connLong = ConnLogWriter(name: "conn_long", format: format)
         dns = DNSLogWriter(format: format)
         ssl = SSLLogWriter(format: format)
         quic = QUICLogWriter(format: format)
@@ -38,7 +42,7 @@ public final class ZeekLogSet {
 
     /// Writes what the flow table finished: flows and every dissector's rows.
     public func write(from table: FlowTable) {
-        if !table.finished.isEmpty { for r in table.drain() { conn.write(r) } }
+        if !table.finished.isEmpty { for r in table.drain() { (r.interim ? connLong : conn).write(r) } }
         if !table.dns.completed.isEmpty { for t in table.dns.drain() { dns.write(t) } }
         if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }
         if !table.quic.completed.isEmpty { for q in table.quic.drain() { quic.write(q) } }
@@ -48,10 +52,11 @@ public final class ZeekLogSet {
     }
 
     /// Rows written per log, by log name.
-    public var rows: [(String, Int)] { [("conn", conn.rows), ("dns", dns.rows), ("ssl", ssl.rows), ("quic", quic.rows), ("http", http.rows), ("ssh", ssh.rows), ("icmp", icmp.rows), ("weird", weird.rows)] }
+    public var rows: [(String, Int)] { [("conn", conn.rows), ("conn_long", connLong.rows), ("dns", dns.rows), ("ssl", ssl.rows), ("quic", quic.rows), ("http", http.rows), ("ssh", ssh.rows), ("icmp", icmp.rows), ("weird", weird.rows)] }
 
     public func close() {
         conn.close()
+        connLong.close()
         dns.close()
         ssl.close()
         quic.close()

@@ -48,10 +48,16 @@ struct Logs: ParsableCommand {
     @Option(help: "Most flows held at once; the least recently active are evicted past it (counted).")
     var maxFlows: Int = 1_000_000
 
+    @Option(help: "Write an interim record of every flow open longer than this many seconds to conn_long.log, again at each such interval, so long-lived and idle connections show before they end (0: off).")
+    var interimInterval: Double = 0
+
     func validate() throws {
         guard ZeekLogFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv or json") }
         if let localNetworks, NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) == nil {
             throw ValidationError("--local-networks: '\(localNetworks)' is not a comma-separated list of CIDR blocks like 10.0.0.0/8,fd00::/8")
+        }
+        if !(interimInterval >= 0 && interimInterval <= 86_400 * 365) {
+            throw ValidationError("--interim-interval must be between 0 (off) and 31536000 seconds")
         }
         if maxFlows < 1 || maxFlows > FlowTable.largestMaximumFlows {
             throw ValidationError("--max-flows must be between 1 and \(FlowTable.largestMaximumFlows)")
@@ -63,6 +69,7 @@ struct Logs: ParsableCommand {
         settings.communityIDSeed = communityIDSeed
         settings.maximumFlows = maxFlows
         settings.verifyChecksums = verifyChecksums
+        settings.interimInterval = interimInterval
         if let localNetworks {
             settings.localNetworks = NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })!
         }

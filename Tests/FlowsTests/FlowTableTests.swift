@@ -78,3 +78,36 @@ extension FlowTableTests {
         #expect(!record.history.contains("T"), "history \(record.history)")
     }
 }
+
+@Suite("Interim records")
+struct InterimRecordTests {
+    /// A UDP flow sending a packet every 200 ms for 10 minutes, with a 60 s interval: interim
+    /// records come about once a minute (the sweep runs every 256 packets, about 51 s here),
+    /// all with the flow's uid and growing, then one final record.
+    @Test func longFlowsGetInterimRecordsThenAFinalOne() throws {
+        var settings = FlowSettings()
+        settings.interimInterval = 60
+        let table = FlowTable(settings: settings)
+        let decoder = PacketDecoder()
+        let frame = PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(src: 0x0a000001, proto: 17,
+                                                                            PacketBuilder.udp(sport: 5000, dport: 6000, [1, 2, 3, 4])))
+        for k in 0..<3000 {
+            let t = Timestamp(nanoseconds: 1_700_000_000_000_000_000 + Int64(k) * 200_000_000)
+            frame.withUnsafeBytes { raw in
+                let p = decoder.decode(FrameBytes(raw), linkType: .ethernet, timestamp: t, wireLength: frame.count)
+                table.update(p, payload: FrameBytes(base: nil, count: 0))
+            }
+        }
+        table.flushAll()
+        let records = table.drain()
+        let interim = records.filter { $0.interim }, final = records.filter { !$0.interim }
+        #expect(final.count == 1 && final[0].originatorPackets == 3000)
+        #expect(interim.count >= 8 && interim.count <= 10, "\(interim.count) interim records in 600 s")
+        #expect(Set(records.map { $0.uid }).count == 1)
+        #expect(zip(interim, interim.dropFirst()).allSatisfy { $0.originatorPackets < $1.originatorPackets })
+    }
+
+    @Test func offByDefault() {
+        #expect(FlowSettings().interimInterval == 0)
+    }
+}

@@ -14,7 +14,7 @@ struct ConnLogWriterTests {
                    proto: 17, service: [], connState: "S0", history: "D", originatorBytes: 0, responderBytes: 0,
                    originatorPackets: 1, responderPackets: 0, originatorIPBytes: 28, responderIPBytes: 0, missedBytes: 0,
                    localOriginator: true, localResponder: false, vlan: 0, communityID: "1:x", resolvedName: name,
-                   serverName: name, originatorEntropy: 7.519, portService: "dns", tunnelled: false, interim: false)
+                   serverName: name, originatorEntropy: 7.519, portService: "dns", tunnelParents: ["CP"], tunnelled: true, interim: false)
     }
 
     @Test(arguments: [Int64.max, Int64.max - 100, Int64.min, Int64.min + 100, 0, -1])
@@ -35,7 +35,7 @@ struct ConnLogWriterTests {
         let columns = row.split(separator: "\t", omittingEmptySubsequences: false)
         #expect(columns.count == 27)
         #expect(columns[23] != "-" && columns[23] != "(empty)" && columns[23] == columns[24])
-        #expect(columns[25] == "7.52" && columns[26] == "dns")
+        #expect(columns[25] == "7.52" && columns[26] == "dns" && columns[20] == "CP")
         let json = ConnLogWriter(format: .json)
         json.write(record(start: 1, end: 2, name: name))
         let line = json.text.trimmingCharacters(in: .newlines)
