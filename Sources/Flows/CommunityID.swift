@@ -59,25 +59,27 @@ public enum CommunityID {
         }
     }
 
-    static let base64Table: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    static let base64Alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
     static func base64(_ bytes: [UInt8]) -> String {
-        let table = base64Table
+        let table = base64Alphabet.utf8Start
         let pad = UInt8(ascii: "=")
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i < bytes.count {
-            let b0 = UInt32(bytes[i])
-            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
-            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
-            let n = b0 << 16 | b1 << 8 | b2
-            out.append(table[Int(n >> 18 & 63)])
-            out.append(table[Int(n >> 12 & 63)])
-            out.append(i + 1 < bytes.count ? table[Int(n >> 6 & 63)] : pad)
-            out.append(i + 2 < bytes.count ? table[Int(n & 63)] : pad)
-            i += 3
+        let length = (bytes.count + 2) / 3 * 4
+        return String(unsafeUninitializedCapacity: length) { out in
+            var i = 0, o = 0
+            while i < bytes.count {
+                let b0 = UInt32(bytes[i])
+                let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
+                let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
+                let n = b0 << 16 | b1 << 8 | b2
+                out[o] = table[Int(n >> 18 & 63)]
+                out[o + 1] = table[Int(n >> 12 & 63)]
+                out[o + 2] = i + 1 < bytes.count ? table[Int(n >> 6 & 63)] : pad
+                out[o + 3] = i + 2 < bytes.count ? table[Int(n & 63)] : pad
+                i += 3
+                o += 4
+            }
+            return length
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -168,7 +168,10 @@ public struct DNSTransaction: Sendable, Equatable {
     static func render(_ r: DNSRecord) -> [UInt8]? {
         func text(_ s: String) -> [UInt8] { Array(s.utf8) }
         switch r.data {
-        case .address(let a): return text("\(a)")
+        case .address(let a):
+            var out: [UInt8] = []
+            a.appendText(to: &out)
+            return out
         case .name(let n): return n.lowercasedDotted
         case .mailExchange(_, let exchange): return exchange.lowercasedDotted
         case .service(_, _, _, let target): return target.lowercasedDotted

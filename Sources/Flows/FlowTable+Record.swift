@@ -116,27 +116,31 @@ extension FlowTable {
         return false
     }
 
-    static let base62: [UInt8] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".utf8)
+    static let base62: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
     /// A Zeek-style uid: "C" and 17 base62 characters, derived from the run's seed and the
-    /// flow's key and start, so the same input gives the same uids every time.
+    /// flow's key and start, so the same input gives the same uids every time. Built in place
+    /// (once per flow and per log row, so it must be cheap).
     static func uid(_ counter: UInt64, seed: UInt64) -> String {
         var x = counter &+ seed &* 0x9E37_79B9_7F4A_7C15
-        func mix() -> UInt64 {
+        @inline(__always) func mix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
             var z = x
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        var a = mix(), b = mix()
-        var out: [UInt8] = [UInt8(ascii: "C")]
-        out.reserveCapacity(18)
-        for k in 0..<17 {
-            if k == 9 { a = b }
-            out.append(base62[Int(a % 62)])
-            a /= 62
+        var a = mix()
+        let b = mix()
+        let digits = base62.utf8Start
+        return String(unsafeUninitializedCapacity: 18) { out in
+            out[0] = UInt8(ascii: "C")
+            for k in 0..<17 {
+                if k == 9 { a = b }
+                out[k + 1] = digits[Int(a % 62)]
+                a /= 62
+            }
+            return 18
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

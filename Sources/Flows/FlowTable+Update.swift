@@ -76,8 +76,7 @@ extension FlowTable {
         // may continue in later segments; after STARTTLS it comes a few packets in), while the
         // flow is in its first packets.
         if early, proto == 6, payload.count > 0,
-           (isOrig && payload.u8(0) == 22) || (flows[i].origServices | flows[i].respServices) & Service.ssl.rawValue != 0
-            || !tls.isEmpty {
+           (isOrig && payload.u8(0) == 22) || (flows[i].origServices | flows[i].respServices) & Service.ssl.rawValue != 0 {
             dissectTLS(i, p, payload: payload, isOrig: isOrig)
         }
         // ICMP echo statistics (icmp.log).
@@ -164,13 +163,15 @@ extension FlowTable {
                   payload.u8(0) == 22, payload.count < 2 || payload.u8(1) == 3,
                   payload.count < 6 || payload.u8(5) == 1 else { return }
             tls.begin(flow: identity, at: p.timestamp, clientIsOriginator: isOrig, context: context(i))
+            // The client speaks TLS (as identification says of a longer first segment); this also
+            // keeps the flow's later segments coming here.
+            flows[i].origServices |= Service.ssl.rawValue
         } else if tls.isDone(identity) {
             return
         }
         let sequence = p.tcpSequence &+ (p.tcpFlags.contains(.syn) ? 1 : 0)
         if let hello = tls.segment(flow: identity, fromOriginator: isOrig, sequence: sequence, payload: payload, streams: streams) {
             setServerName(i, hello)
-            flows[i].origServices |= Service.ssl.rawValue
         }
     }
 

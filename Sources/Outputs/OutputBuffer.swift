@@ -32,6 +32,10 @@ public final class OutputBuffer {
         bytes.append(contentsOf: other)
     }
 
+    public func append(buffer: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: buffer)
+    }
+
     public func append(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
