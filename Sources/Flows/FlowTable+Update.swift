@@ -66,12 +66,12 @@ extension FlowTable {
             flows[i].origEntropy = UInt8(min(240, (ByteEntropy.bits(payload) * 30).rounded()))
         }
         let early = (isOrig ? flows[i].origPayloadsExamined : flows[i].respPayloadsExamined) < FlowTable.identificationPackets
-        let completedHello = identifyService(i, p, payload: payload, proto: proto, isOrig: isOrig)
-        // QUIC headers (quic.log) in the first datagrams.
-        if early, proto == 17, payload.count > 0, (flows[i].origServices | flows[i].respServices) & Service.quic.rawValue != 0 {
-            quic.datagram(payload, flow: FlowTable.identity(flows[i]), fromClient: isOrig, at: p.timestamp,
-                          hello: completedHello) { context(i) }
+        // QUIC headers (quic.log) in the first datagrams, before the hellos they carry are read.
+        if early, proto == 17, payload.count > 0,
+           (flows[i].origServices | flows[i].respServices) & Service.quic.rawValue != 0 || ServiceDetector.looksLikeQUICLongHeader(payload) {
+            quic.datagram(payload, flow: FlowTable.identity(flows[i]), fromClient: isOrig, at: p.timestamp) { context(i) }
         }
+        identifyService(i, p, payload: payload, proto: proto, isOrig: isOrig)
         // TLS is followed from the client's packet that starts a handshake record (the record
         // may continue in later segments; after STARTTLS it comes a few packets in), while the
         // flow is in its first packets.
@@ -102,24 +102,21 @@ extension FlowTable {
     static let identificationPackets: UInt8 = 32
 
     /// Identifies the application protocol from payload bytes. Like Zeek's analyzers, TCP
-    /// streams are only identified when their start (SYN or SYN-ACK) was seen. Returns the TLS
-    /// hello this packet completed inside QUIC Initials, if any.
-    @discardableResult
-    func identifyService(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, proto: UInt8, isOrig: Bool) -> QUICTracker.Hello? {
-        guard payload.count > 0, proto == 6 || proto == 17 else { return nil }
+    /// streams are only identified when their start (SYN or SYN-ACK) was seen.
+    func identifyService(_ i: Int, _ p: DecodedPacket, payload: FrameBytes, proto: UInt8, isOrig: Bool) {
+        guard payload.count > 0, proto == 6 || proto == 17 else { return }
         let seen = isOrig ? flows[i].origPayloadsExamined : flows[i].respPayloadsExamined
-        guard seen < FlowTable.identificationPackets else { return nil }
+        guard seen < FlowTable.identificationPackets else { return }
         if isOrig { flows[i].origPayloadsExamined += 1 } else { flows[i].respPayloadsExamined += 1 }
         if proto == 6 {
-            guard flows[i].orig.historyFlags & 1 != 0 || flows[i].resp.historyFlags & 1 != 0 else { return nil }
+            guard flows[i].orig.historyFlags & 1 != 0 || flows[i].resp.historyFlags & 1 != 0 else { return }
         }
         // UDP protocols are judged on the first datagram each way, except QUIC, whose ClientHello
         // may start in a later Initial (0-RTT first, or CRYPTO frames out of order); TCP keeps
         // looking for TLS after STARTTLS.
         let mine = Service(rawValue: isOrig ? flows[i].origServices : flows[i].respServices)
-        if proto == 17 && seen > 0 && !(mine.contains(.quic) && !mine.contains(.ssl)) { return nil }
+        if proto == 17 && seen > 0 && !(mine.contains(.quic) && !mine.contains(.ssl)) { return }
         var (found, initial) = ServiceDetector.identifyWithInitial(payload, transport: proto)
-        var completedHello: QUICTracker.Hello? = nil
         if isOrig && initial == nil && found.contains(.quic) && !tls.isEmpty,
            let original = tls.quicConnectionID(flow: FlowTable.identity(flows[i])) {
             initial = QUICInitial.decryptClientInitial(payload, originalConnectionID: original)
@@ -132,16 +129,16 @@ extension FlowTable {
             if let hello = tls.quicClientInitial(initial, flow: identity) {
                 setServerName(i, hello)
                 found.insert(.ssl)
-                completedHello = .client(hello)
+                quic.helloCompleted(flow: identity, fromClient: true, client: hello)
             }
         } else if !isOrig && proto == 17 && found.contains(.quic) && !tls.isEmpty {
-            if tls.quicServerDatagram(payload, flow: FlowTable.identity(flows[i])) { completedHello = .server }
+            let identity = FlowTable.identity(flows[i])
+            if tls.quicServerDatagram(payload, flow: identity) { quic.helloCompleted(flow: identity, fromClient: false, client: nil) }
         }
         if found.contains(.ssh) {
             ssh.banner(payload, flow: FlowTable.identity(flows[i]), fromClient: isOrig, at: p.timestamp) { context(i) }
         }
         if isOrig { flows[i].origServices |= found.rawValue } else { flows[i].respServices |= found.rawValue }
-        return completedHello
     }
 
     /// The ClientHello's server name becomes the flow's (the first one seen).

@@ -14,12 +14,9 @@ public final class QUICTracker {
         var threshold: (client: UInt64, server: UInt64) = (1, 1)
         /// Datagrams examined per side (the rest are counted as short packets at the end).
         var examined: (client: UInt64, server: UInt64) = (0, 0)
-    }
-
-    /// A TLS hello completed by a datagram's Initial packet.
-    enum Hello {
-        case client(TLSClientHello)
-        case server
+        /// Where the last datagram's first Initial letter is in the history (a hello it
+        /// completes is lettered right after it).
+        var lastInitialLetter: Int? = nil
     }
 
     public static let maximumSessions = 262_144
@@ -36,9 +33,7 @@ public final class QUICTracker {
     var isEmpty: Bool { states.isEmpty }
 
     /// A datagram of a flow that speaks QUIC, from the client (the originator) or the server.
-    /// `hello` is the TLS hello the datagram's Initial completed (its S follows that Initial).
-    func datagram(_ d: FrameBytes, flow: UInt64, fromClient: Bool, at now: Timestamp, hello: Hello?,
-                  context: () -> DNSTracker.FlowContext) {
+    func datagram(_ d: FrameBytes, flow: UInt64, fromClient: Bool, at now: Timestamp, context: () -> DNSTracker.FlowContext) {
         var state: State
         if let s = states[flow] {
             state = s
@@ -54,13 +49,9 @@ public final class QUICTracker {
                                                responder: c.responder, responderPort: c.responderPort, version: d.be32(1)))
         }
         if fromClient { state.examined.client += 1 } else { state.examined.server += 1 }
-        if case .client(let h) = hello {
-            state.session.serverName = h.serverName
-            state.session.clientProtocol = h.alpn.first
-        }
+        state.lastInitialLetter = nil
         var o = 0
         var packets = 0
-        var helloPending = hello != nil
         while d.count - o >= 1 && packets < QUICTracker.maximumPacketsPerDatagram {
             packets += 1
             guard d.u8(o) & 0x80 != 0 else {
@@ -69,11 +60,9 @@ public final class QUICTracker {
                 if d.u8(o) & 0x40 != 0 { countShort(&state, fromClient: fromClient, packets: 1) } else { letter(&state, "X", fromClient) }
                 break
             }
+            let before = state.session.history.count
             let (next, type) = longPacket(d, at: o, fromClient: fromClient, state: &state)
-            if type == 0 && helloPending {
-                letter(&state, "S", fromClient)
-                helloPending = false
-            }
+            if type == 0 && state.lastInitialLetter == nil && state.session.history.count > before { state.lastInitialLetter = before }
             guard let next else { break }
             o = next
         }
@@ -126,6 +115,23 @@ public final class QUICTracker {
         for k in 1..<length { v = v << 8 | UInt64(d.u8(o + k)) }
         o += length
         return v <= UInt64(Int32.max) ? Int(v) : nil
+    }
+
+    /// The TLS tracker completed a hello in this flow's last datagram: S after that datagram's
+    /// Initial; a client's gives the SNI and first ALPN protocol.
+    func helloCompleted(flow: UInt64, fromClient: Bool, client hello: TLSClientHello?) {
+        guard var s = states[flow], s.session.history.count < QUICTracker.maximumHistory else { return }
+        if let hello {
+            s.session.serverName = hello.serverName
+            s.session.clientProtocol = hello.alpn.first
+        }
+        let letter = UInt8(ascii: fromClient ? "S" : "s")
+        if let k = s.lastInitialLetter, k < s.session.history.count {
+            s.session.history.insert(letter, at: k + 1)
+        } else {
+            s.session.history.append(letter)
+        }
+        states[flow] = s
     }
 
     /// The flow ended after `clientPackets` and `serverPackets` datagrams: those not examined

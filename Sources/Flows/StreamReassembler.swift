@@ -51,6 +51,18 @@ final class StreamReassembler {
     /// many bytes still to come without holding them (a record the dissector does not read).
     func deliver(_ key: Key, sequence: UInt32, payload: FrameBytes, consume: (FrameBytes) -> Int) {
         guard payload.count > 0 else { return }
+        // Fast path, one hash lookup: a stream passing over bytes it skips (a body, a record
+        // nobody reads), or a retransmission, changes its position in place.
+        if let index = streams.index(forKey: key), streams.values[index].bytes.isEmpty {
+            let stream = streams.values[index]
+            let offset = Int32(bitPattern: sequence &- stream.next)
+            if offset <= 0 && Int(-Int64(offset)) >= payload.count { return }  // nothing new
+            if offset == 0 && stream.skip >= payload.count {
+                streams.values[index].next = sequence &+ UInt32(truncatingIfNeeded: payload.count)
+                streams.values[index].skip -= payload.count
+                return
+            }
+        }
         var buffered: [UInt8] = []
         var skip = 0
         var start = 0
