@@ -5,7 +5,8 @@ import SensorCore
 /// Zeek TSV or JSON lines. Rows are written straight into the buffer: this is the busiest log.
 public final class ConnLogWriter {
     public let log: ZeekLogFile
-    private var out: OutputBuffer { log.out }
+    /// The log's buffer, held here so each use is not a retain and release.
+    private let out: OutputBuffer
     public var format: ZeekLogFormat { log.format }
     /// Rows written.
     public var rows: Int { log.rows }
@@ -23,11 +24,13 @@ public final class ConnLogWriter {
     /// conn_long for the interim records of long-lived flows).
     public init(path: String, name: String = "conn", format: ZeekLogFormat) throws(OutputError) {
         log = try ZeekLogFile(path: path, name: name, fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
+        out = log.out
     }
 
     /// A writer into memory (tests); read it with `text`.
     public init(name: String = "conn", format: ZeekLogFormat) {
         log = ZeekLogFile(name: name, fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
+        out = log.out
     }
 
     /// What was written, for an in-memory writer.
