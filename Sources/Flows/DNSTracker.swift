@@ -11,16 +11,6 @@ import SensorCore
 /// pending state for at most `maximumPendingFlows` flows; past either bound the oldest waiting
 /// messages are logged unmatched (counted in `flushedEarly`).
 public final class DNSTracker {
-    /// Where a message travelled: its flow's uid and tuple, oriented as conn.log orients it.
-    public struct FlowContext {
-        public var uid: String
-        public var originator: IPAddress
-        public var originatorPort: UInt16
-        public var responder: IPAddress
-        public var responderPort: UInt16
-        public var proto: UInt8
-    }
-
     struct Pending {
         var queries: [DNSTransaction] = []
         var responses: [DNSTransaction] = []
@@ -43,7 +33,7 @@ public final class DNSTracker {
 
     /// Handles one message seen at `now` on the flow identified by `flow` (any value unique
     /// per flow), whose uid and tuple `context` gives (evaluated only when needed).
-    public func handle(_ m: DNSMessage, flow: UInt64, at now: Timestamp, context: () -> FlowContext) {
+    public func handle(_ m: DNSMessage, flow: UInt64, at now: Timestamp, context: () -> ConnectionID) {
         messages &+= 1
         if context().responder.isMulticast {
             var t = DNSTransaction(context(), id: m.id, start: now)
@@ -108,7 +98,7 @@ public final class DNSTracker {
         t.z = m.z
         // Zeek raises one event per question; the last one's values stay.
         if let q = m.questions.last {
-            t.query = t.proto == 17 && t.responderPort == 137 ? DNSTracker.netbiosName(q.name) : q.name.lowercasedDotted
+            t.query = t.connection.proto == 17 && t.connection.responderPort == 137 ? DNSTracker.netbiosName(q.name) : q.name.lowercasedDotted
             t.qclass = q.qclass
             t.qtype = q.type
         }
@@ -156,8 +146,7 @@ public final class DNSTracker {
 }
 
 extension DNSTransaction {
-    init(_ c: DNSTracker.FlowContext, id: UInt16, start: Timestamp) {
-        self.init(start: start, uid: c.uid, originator: c.originator, originatorPort: c.originatorPort,
-                  responder: c.responder, responderPort: c.responderPort, proto: c.proto, transactionID: id)
+    init(_ c: ConnectionID, id: UInt16, start: Timestamp) {
+        self.init(start: start, connection: c, transactionID: id)
     }
 }

@@ -7,14 +7,8 @@ import SensorCore
 public struct DNSTransaction: Sendable, Equatable {
     /// Time of the message that opened the transaction (the query, or an unmatched response).
     public var start: Timestamp
-    /// The uid of the flow that carried it (conn.log's uid).
-    public var uid: String
-    public var originator: IPAddress
-    public var originatorPort: UInt16
-    public var responder: IPAddress
-    public var responderPort: UInt16
-    /// IP protocol: 6 (TCP) or 17 (UDP).
-    public var proto: UInt8
+    /// The flow that carried it (TCP or UDP).
+    public var connection: ConnectionID
     public var transactionID: UInt16
     /// Response time minus query time, in nanoseconds; set by the first answer record.
     public var rtt: Int64?

@@ -42,11 +42,11 @@ extension FlowTable {
     }
 
     /// Flow `i`'s uid and tuple, for the rows of application logs.
-    func context(_ i: Int) -> DNSTracker.FlowContext {
+    func context(_ i: Int) -> ConnectionID {
         let f = flows[i]
-        return DNSTracker.FlowContext(uid: FlowTable.uid(FlowTable.identity(f), seed: FlowTable.uidSeed),
-                                      originator: f.originator, originatorPort: f.originatorPort,
-                                      responder: f.responder, responderPort: f.responderPort, proto: f.key.proto)
+        return ConnectionID(uid: FlowTable.uid(FlowTable.identity(f), seed: FlowTable.uidSeed),
+                            originator: f.originator, originatorPort: f.originatorPort,
+                            responder: f.responder, responderPort: f.responderPort, proto: f.key.proto)
     }
 
     /// The services a flow is credited with. Like Zeek's protocol signatures, HTTP, TLS and SSH

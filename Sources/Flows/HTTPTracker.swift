@@ -44,14 +44,13 @@ public final class HTTPTracker {
     func isFollowing(_ flow: UInt64) -> Bool { states[flow] != nil }
 
     /// Starts following a connection whose client just sent a request line.
-    func begin(flow: UInt64, at now: Timestamp, context c: DNSTracker.FlowContext) {
+    func begin(flow: UInt64, at now: Timestamp, context c: ConnectionID) {
         guard states[flow] == nil else { return }
         if states.count >= HTTPTracker.maximumSessions, let oldest = states.min(by: { $0.value.started < $1.value.started })?.key {
             loggedEarly &+= 1
             finish(flow: oldest)
         }
-        let template = HTTPTransaction(start: now, uid: c.uid, originator: c.originator, originatorPort: c.originatorPort,
-                                       responder: c.responder, responderPort: c.responderPort, depth: 0)
+        let template = HTTPTransaction(start: now, connection: c, depth: 0)
         states[flow] = State(template: template, started: now)
     }
 

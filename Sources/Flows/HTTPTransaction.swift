@@ -5,11 +5,7 @@ import SensorCore
 public struct HTTPTransaction: Sendable, Equatable {
     /// Time of the request.
     public var start: Timestamp
-    public var uid: String
-    public var originator: IPAddress
-    public var originatorPort: UInt16
-    public var responder: IPAddress
-    public var responderPort: UInt16
+    public var connection: ConnectionID
     /// 1 for the connection's first request, 2 for the next, ...
     public var depth: Int
     public var method: [UInt8]?

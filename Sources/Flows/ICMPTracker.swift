@@ -5,9 +5,8 @@ import SensorCore
 /// replies echoed the requests' payloads (a tunnel over ICMP answers with other bytes).
 public struct ICMPEchoSummary: Sendable, Equatable {
     public var start: Timestamp
-    public var uid: String
-    public var originator: IPAddress
-    public var responder: IPAddress
+    /// The flow (its ports are ICMP's type and counterpart).
+    public var connection: ConnectionID
     public var requests: UInt64 = 0
     public var replies: UInt64 = 0
     /// Payload bytes (after the 8-byte echo header) per direction.
@@ -51,14 +50,13 @@ public final class ICMPTracker {
 
     /// An echo request (`isRequest`) or reply of the flow, with its payload.
     func echo(flow: UInt64, isRequest: Bool, identifier: UInt16, sequence: UInt16, payload: FrameBytes, at now: Timestamp,
-              context: () -> DNSTracker.FlowContext) {
+              context: () -> ConnectionID) {
         var s: State
         if let existing = states[flow] {
             s = existing
         } else {
             if states.count >= ICMPTracker.maximumFlows, let any = states.first?.key { finish(flow: any) }
-            let c = context()
-            s = State(summary: ICMPEchoSummary(start: now, uid: c.uid, originator: c.originator, responder: c.responder))
+            s = State(summary: ICMPEchoSummary(start: now, connection: context()))
         }
         let n = payload.count
         s.summary.payloadMinimum = min(s.summary.payloadMinimum ?? n, n)

@@ -4,11 +4,7 @@ import SensorCore
 public struct QUICSession: Sendable, Equatable {
     /// Time of the first long-header packet.
     public var start: Timestamp
-    public var uid: String
-    public var originator: IPAddress
-    public var originatorPort: UInt16
-    public var responder: IPAddress
-    public var responderPort: UInt16
+    public var connection: ConnectionID
     /// The version of the first long-header packet.
     public var version: UInt32
     /// The client's first Destination Connection ID (it keys the Initial packets' protection).

@@ -33,7 +33,7 @@ public final class QUICTracker {
     var isEmpty: Bool { states.isEmpty }
 
     /// A datagram of a flow that speaks QUIC, from the client (the originator) or the server.
-    func datagram(_ d: FrameBytes, flow: UInt64, fromClient: Bool, at now: Timestamp, context: () -> DNSTracker.FlowContext) {
+    func datagram(_ d: FrameBytes, flow: UInt64, fromClient: Bool, at now: Timestamp, context: () -> ConnectionID) {
         var state: State
         if let s = states[flow] {
             state = s
@@ -44,9 +44,7 @@ public final class QUICTracker {
                 loggedEarly &+= 1
                 finish(flow: oldest, clientPackets: 0, serverPackets: 0)
             }
-            let c = context()
-            state = State(session: QUICSession(start: now, uid: c.uid, originator: c.originator, originatorPort: c.originatorPort,
-                                               responder: c.responder, responderPort: c.responderPort, version: d.be32(1)))
+            state = State(session: QUICSession(start: now, connection: context(), version: d.be32(1)))
         }
         if fromClient { state.examined.client += 1 } else { state.examined.server += 1 }
         state.lastInitialLetter = nil

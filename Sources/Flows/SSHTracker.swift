@@ -3,11 +3,7 @@ import SensorCore
 /// One SSH connection's version banners (RFC 4253 section 4.2), as an ssh.log row.
 public struct SSHSession: Sendable, Equatable {
     public var start: Timestamp
-    public var uid: String
-    public var originator: IPAddress
-    public var originatorPort: UInt16
-    public var responder: IPAddress
-    public var responderPort: UInt16
+    public var connection: ConnectionID
     /// The protocol version the banners announce: 2 ("SSH-2.0", "SSH-1.99"), 1, or nil.
     public var version: Int?
     /// The client's and the server's identification lines, without CR LF ("SSH-2.0-OpenSSH_9.6").
@@ -28,7 +24,7 @@ public final class SSHTracker {
     var isEmpty: Bool { states.isEmpty }
 
     /// Records the banner in `payload`, sent by the client (originator) or the server.
-    func banner(_ payload: FrameBytes, flow: UInt64, fromClient: Bool, at now: Timestamp, context: () -> DNSTracker.FlowContext) {
+    func banner(_ payload: FrameBytes, flow: UInt64, fromClient: Bool, at now: Timestamp, context: () -> ConnectionID) {
         let n = min(payload.count, 255)
         var end = 0
         while end < n && payload.u8(end) != 0x0D && payload.u8(end) != 0x0A { end += 1 }
@@ -39,9 +35,7 @@ public final class SSHTracker {
             s = existing
         } else {
             if states.count >= SSHTracker.maximumSessions, let any = states.first?.key { finish(flow: any) }
-            let c = context()
-            s = SSHSession(start: now, uid: c.uid, originator: c.originator, originatorPort: c.originatorPort,
-                           responder: c.responder, responderPort: c.responderPort)
+            s = SSHSession(start: now, connection: context())
         }
         if fromClient { s.client = s.client ?? line } else { s.server = s.server ?? line }
         let versions = [s.client, s.server].compactMap { $0 }.map { Array($0.dropFirst(4).prefix(4)) }

@@ -5,13 +5,8 @@ import SensorCore
 public struct SSLSession: Sendable, Equatable {
     /// Time of the ClientHello.
     public var start: Timestamp
-    public var uid: String
-    public var originator: IPAddress
-    public var originatorPort: UInt16
-    public var responder: IPAddress
-    public var responderPort: UInt16
-    /// IP protocol of the flow: 6 (TLS over TCP) or 17 (QUIC).
-    public var proto: UInt8
+    /// The flow: TCP (TLS over TCP) or UDP (QUIC).
+    public var connection: ConnectionID
     /// The negotiated version and cipher suite, from the ServerHello.
     public var version: UInt16?
     public var cipher: UInt16?

@@ -46,15 +46,13 @@ public final class TLSTracker {
     func isDone(_ flow: UInt64) -> Bool { states[flow]?.done ?? true }
 
     /// Starts following a flow whose client just began a handshake.
-    func begin(flow: UInt64, at now: Timestamp, clientIsOriginator: Bool, context: DNSTracker.FlowContext) {
+    func begin(flow: UInt64, at now: Timestamp, clientIsOriginator: Bool, context: ConnectionID) {
         guard states[flow] == nil else { return }
         if states.count >= TLSTracker.maximumSessions, let oldest = states.min(by: { $0.value.session.start < $1.value.session.start })?.key {
             loggedEarly &+= 1
             finish(flow: oldest)
         }
-        var s = State(session: SSLSession(start: now, uid: context.uid, originator: context.originator,
-                                          originatorPort: context.originatorPort, responder: context.responder,
-                                          responderPort: context.responderPort, proto: context.proto))
+        var s = State(session: SSLSession(start: now, connection: context))
         s.clientIsOriginator = clientIsOriginator
         states[flow] = s
     }
@@ -244,7 +242,7 @@ public final class TLSTracker {
         // PSK means resumption (Zeek applies the echo rule to versions it does not know as 1.3).
         let knownTLS13 = h.version == 0x0304 || h.version >> 8 == 0x7F
         s.session.resumed = h.acceptedPSK || (!h.sessionID.isEmpty && h.sessionID == clientID && !knownTLS13)
-        if s.session.proto == 17 { letter(&s, "S", false) }
+        if s.session.connection.proto == 17 { letter(&s, "S", false) }
     }
 
     /// Before TLS 1.3 both sides' ChangeCipherSpec end the handshake; in TLS 1.3 both sides'

@@ -26,13 +26,11 @@ public final class DNSLogWriter {
     public var rows: Int { log.rows }
 
     public func write(_ t: DNSTransaction) {
-        log.write([
-            .time(t.start), .text(t.uid), .address(t.originator), .count(UInt64(t.originatorPort)),
-            .address(t.responder), .count(UInt64(t.responderPort)), .text(t.proto == 6 ? "tcp" : "udp"),
+        log.write([.time(t.start)] + ZeekValue.connection(t.connection) + [ .text(t.connection.proto == 6 ? "tcp" : "udp"),
             .count(UInt64(t.transactionID)), .optional(t.rtt) { .interval($0) },
             .optional(t.query) { .string($0) },
             .optional(t.qclass) { .count(UInt64($0)) }, .optional(t.qclass) { .text(DNSTransaction.className($0)) },
-            .optional(t.qtype) { .count(UInt64($0)) }, .optional(t.qtype) { .text(t.responderPort == 137 && $0 == 33 ? "NBSTAT" : DNSTransaction.typeName($0)) },
+            .optional(t.qtype) { .count(UInt64($0)) }, .optional(t.qtype) { .text(t.connection.responderPort == 137 && $0 == 33 ? "NBSTAT" : DNSTransaction.typeName($0)) },
             .optional(t.rcode) { .count(UInt64($0)) }, .optional(t.rcode) { .text(DNSTransaction.rcodeName($0)) },
             .bool(t.authoritative), .bool(t.truncated), .bool(t.recursionDesired), .bool(t.recursionAvailable),
             .count(UInt64(t.z)), .optional(t.answers) { .strings($0) },

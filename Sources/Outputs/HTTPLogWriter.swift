@@ -24,9 +24,7 @@ public final class HTTPLogWriter {
 
     public func write(_ t: HTTPTransaction) {
         let bytes: ([UInt8]) -> ZeekValue = { .string($0) }
-        log.write([
-            .time(t.start), .text(t.uid), .address(t.originator), .count(UInt64(t.originatorPort)),
-            .address(t.responder), .count(UInt64(t.responderPort)), .count(UInt64(t.depth)),
+        log.write([.time(t.start)] + ZeekValue.connection(t.connection) + [ .count(UInt64(t.depth)),
             .optional(t.method, bytes), .optional(t.host, bytes), .optional(t.uri, bytes), .optional(t.referrer, bytes),
             .optional(t.version, bytes), .optional(t.userAgent, bytes), .optional(t.origin, bytes),
             .count(t.requestBodyLength), .count(t.responseBodyLength),

@@ -23,7 +23,7 @@ public final class ICMPLogWriter {
 
     public func write(_ s: ICMPEchoSummary) {
         log.write([
-            .time(s.start), .text(s.uid), .address(s.originator), .address(s.responder),
+            .time(s.start), .text(s.connection.uid), .address(s.connection.originator), .address(s.connection.responder),
             .count(s.requests), .count(s.replies), .count(s.requestBytes), .count(s.replyBytes),
             .optional(s.payloadMinimum) { .count(UInt64($0)) }, .optional(s.payloadMaximum) { .count(UInt64($0)) },
             .optional(s.meanEntropy) { .hundredths($0) }, .count(s.differingReplies), .count(s.unmatchedReplies),

@@ -25,9 +25,7 @@ public final class QUICLogWriter {
             let digits = Array("0123456789abcdef".utf8)
             return .string(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] })
         }
-        log.write([
-            .time(q.start), .text(q.uid), .address(q.originator), .count(UInt64(q.originatorPort)),
-            .address(q.responder), .count(UInt64(q.responderPort)), .text(QUICSession.versionName(q.version)),
+        log.write([.time(q.start)] + ZeekValue.connection(q.connection) + [ .text(QUICSession.versionName(q.version)),
             .optional(q.clientInitialDCID, hex), .optional(q.clientSCID, hex), .optional(q.serverSCID, hex),
             .optional(q.serverName) { .string($0) }, .optional(q.clientProtocol) { .string($0) },
             .string(q.history),

@@ -20,9 +20,7 @@ public final class SSHLogWriter {
     public var rows: Int { log.rows }
 
     public func write(_ s: SSHSession) {
-        log.write([
-            .time(s.start), .text(s.uid), .address(s.originator), .count(UInt64(s.originatorPort)),
-            .address(s.responder), .count(UInt64(s.responderPort)), .optional(s.version) { .count(UInt64($0)) },
+        log.write([.time(s.start)] + ZeekValue.connection(s.connection) + [ .optional(s.version) { .count(UInt64($0)) },
             .optional(s.client) { .string($0) }, .optional(s.server) { .string($0) },
         ], at: s.start)
     }

@@ -25,9 +25,7 @@ public final class SSLLogWriter {
     public var rows: Int { log.rows }
 
     public func write(_ s: SSLSession) {
-        log.write([
-            .time(s.start), .text(s.uid), .address(s.originator), .count(UInt64(s.originatorPort)),
-            .address(s.responder), .count(UInt64(s.responderPort)),
+        log.write([.time(s.start)] + ZeekValue.connection(s.connection) + [
             .optional(s.version) { .text(TLSNames.version($0)) }, .optional(s.cipher) { .text(TLSCipherSuiteNames.name($0)) },
             .optional(s.curve) { .text(TLSNames.group($0)) }, .optional(s.serverName) { .string($0) },
             .bool(s.resumed), .optional(s.lastAlert) { .text(TLSNames.alert($0)) }, .optional(s.nextProtocol) { .string($0) },

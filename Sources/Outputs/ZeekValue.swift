@@ -1,3 +1,4 @@
+import Flows
 import SensorCore
 
 /// One column value of a Zeek log row, typed as Zeek types it. Strings from the wire are
@@ -21,6 +22,11 @@ public enum ZeekValue {
     var isUnset: Bool {
         if case .unset = self { return true }
         return false
+    }
+
+    /// The `uid` and `id.*` columns of a row about `c`.
+    public static func connection(_ c: ConnectionID) -> [ZeekValue] {
+        [.text(c.uid), .address(c.originator), .count(UInt64(c.originatorPort)), .address(c.responder), .count(UInt64(c.responderPort))]
     }
 
     /// A value or unset.

@@ -57,7 +57,7 @@ struct DNSTrackerTests {
         #expect(t.rtt == 25_000_000)
         #expect(t.answers == [Array("93.184.216.34".utf8), Array("93.184.216.35".utf8)] && t.ttls == [300, 300])
         #expect(t.recursionDesired && t.recursionAvailable && !t.authoritative && !t.rejected)
-        #expect(t.originator == IPAddress(ipv4: Self.client) && t.responderPort == 53 && t.proto == 17)
+        #expect(t.connection.originator == IPAddress(ipv4: Self.client) && t.connection.responderPort == 53 && t.connection.proto == 17)
     }
 
     @Test func unansweredQueriesAndUnaskedResponsesAreLoggedAlone() throws {
@@ -109,7 +109,7 @@ struct DNSTrackerTests {
         tcp(Array(responses[20...]), fromClient: false, seq: 521, at: 6)
         let rows = finish()
         #expect(rows.count == 2, "\(rows.map { String(decoding: $0.query ?? [], as: UTF8.self) })")
-        #expect(rows.allSatisfy { $0.proto == 6 && $0.rcode == 0 && $0.qtype == 1 && $0.answers?.count == 1 }, "\(rows)")
+        #expect(rows.allSatisfy { $0.connection.proto == 6 && $0.rcode == 0 && $0.qtype == 1 && $0.answers?.count == 1 }, "\(rows)")
         #expect(Set(rows.map { $0.transactionID }) == [11, 12])
     }
 
@@ -133,7 +133,7 @@ struct DNSTrackerTests {
         #expect(conn.originator == IPAddress(ipv4: Self.client) && conn.responderPort == 53)
         #expect(conn.history == "d^")
         let t = try #require(table.dns.drain().first)
-        #expect(t.originator == IPAddress(ipv4: Self.client))
+        #expect(t.connection.originator == IPAddress(ipv4: Self.client))
     }
 
     @Test func netbiosNamesAreDecoded() throws {

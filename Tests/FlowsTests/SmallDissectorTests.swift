@@ -42,7 +42,7 @@ struct SmallDissectorTests {
         #expect(s.requests == 2 && s.replies == 3 && s.requestBytes == 64 && s.replyBytes == 264)
         #expect(s.differingReplies == 1 && s.unmatchedReplies == 1)
         #expect(s.payloadMinimum == 32 && s.payloadMaximum == 200)
-        #expect(s.originator == IPAddress(ipv4: TableDriver.client))
+        #expect(s.connection.originator == IPAddress(ipv4: TableDriver.client))
     }
 
     @Test func entropyOfTheFirstClientPayload() throws {

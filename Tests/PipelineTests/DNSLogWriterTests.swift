@@ -9,9 +9,10 @@ import Testing
 @Suite("dns.log writer with hostile values")
 struct DNSLogWriterTests {
     func transaction(_ query: [UInt8], answers: [[UInt8]]) -> DNSTransaction {
-        var t = DNSTransaction(start: Timestamp(seconds: 1_700_000_000, nanoseconds: 0), uid: "Cx",
-                               originator: IPAddress("10.0.0.1")!, originatorPort: 5000,
-                               responder: IPAddress("8.8.8.8")!, responderPort: 53, proto: 17, transactionID: 1)
+        var t = DNSTransaction(start: Timestamp(seconds: 1_700_000_000, nanoseconds: 0),
+                               connection: ConnectionID(uid: "Cx", originator: IPAddress("10.0.0.1")!, originatorPort: 5000,
+                                                        responder: IPAddress("8.8.8.8")!, responderPort: 53, proto: 17),
+                               transactionID: 1)
         t.query = query
         t.qtype = 16
         t.qclass = 1
