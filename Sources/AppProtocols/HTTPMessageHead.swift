@@ -25,6 +25,9 @@ public struct HTTPMessageHead: Sendable, Equatable {
     public var length: Int
 
     public static let maximumLength = 16_384
+    /// The largest Content-Length taken as real (1 PiB); a larger one makes the head invalid, so
+    /// no body length can overflow the arithmetic that skips it.
+    public static let maximumContentLength = 1 << 50
     public static let maximumFields = 128
     public static let maximumValue = 1024
 
@@ -77,7 +80,7 @@ public struct HTTPMessageHead: Sendable, Equatable {
             case "referer": head.referrer = value
             case "origin": head.origin = value
             case "content-length":
-                guard let n = Int(String(decoding: value, as: UTF8.self)), n >= 0 else { return .invalid }
+                guard let n = Int(String(decoding: value, as: UTF8.self)), n >= 0, n <= maximumContentLength else { return .invalid }
                 head.contentLength = n
             case "transfer-encoding":
                 head.chunked = String(decoding: value, as: UTF8.self).lowercased().hasSuffix("chunked")

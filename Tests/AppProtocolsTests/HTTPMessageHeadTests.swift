@@ -32,6 +32,8 @@ struct HTTPMessageHeadTests {
         ("GET / HTTP/1.1\r\nno colon here\r\n\r\n", .invalid),
         ("HTTP/1.1 20 OK\r\n\r\n", .invalid),                                     // three digits
         ("HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n", .invalid),
+        ("HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\n", .invalid),  // would overflow a skip
+        ("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", .invalid),
         ("\u{16}\u{03}\u{01}\u{02}\u{00}\n\n", .invalid),                       // TLS, not HTTP
     ])
     func malformedOrIncomplete(text: String, expected: HTTPMessageHead.Parsed) {

@@ -72,6 +72,15 @@ struct HTTPTrackerTests {
         #expect(rows.count == 1 && t.method == Array("CONNECT".utf8) && t.uri == Array("api.example.com:443".utf8) && t.statusCode == 200)
     }
 
+    @Test func hostileLengthsNeitherTrapNorHang() throws {
+        let rows = exchange([
+            (true, "POST /x HTTP/1.1\r\nContent-Length: 1125899906842624\r\n\r\nabc"),  // the largest allowed, barely begun
+            (false, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFF\r\nxyz"),
+        ])
+        let t = try #require(rows.first)
+        #expect(t.requestBodyLength == 1 << 50 && t.statusCode == 200 && t.responseBodyLength == 0xFFFF_FFFF)
+    }
+
     @Test func aRequestWithoutAnswerIsLoggedAtTheEnd() throws {
         let rows = exchange([(true, "GET /lost HTTP/1.1\r\nHost: h\r\n\r\n"), (false, "garbage that is no HTTP\r\n\r\n")])
         let t = try #require(rows.first)
