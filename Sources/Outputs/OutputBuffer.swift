@@ -69,15 +69,17 @@ public final class OutputBuffer {
         }
     }
 
-    /// Appends `value` as exactly `width` digits, zero-padded.
+    /// Appends `value` as exactly `width` digits (its lowest ones), zero-padded; one append.
     public func appendPadded(_ value: Int64, width: Int) {
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        var v = value
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8((v / divisor) % 10))
-            v %= divisor
-            divisor /= 10
+        var v = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
+        let n = min(max(width, 0), 24)
+        withUnsafeMutableBytes(of: &digits) { raw in
+            for k in 0..<n {
+                raw[n - 1 - k] = UInt8(ascii: "0") &+ UInt8(v % 10)
+                v /= 10
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
         }
     }
 

@@ -133,10 +133,20 @@ extension IPAddress: CustomStringConvertible {
     /// Appends the text form (RFC 5952 for IPv6) as UTF-8 without creating a String.
     public func appendText(to out: inout [UInt8]) {
         if isIPv4 {
+            // Dotted quad into 16 bytes of scratch, then one append.
             let v = ipv4
-            for i in 0..<4 {
-                if i > 0 { out.append(UInt8(ascii: ".")) }
-                appendDecimal(UInt32((v >> (24 - 8 * UInt32(i))) & 0xff), to: &out)
+            var text: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &text) { raw in
+                var n = 0
+                for i in 0..<4 {
+                    if i > 0 { raw[n] = UInt8(ascii: "."); n += 1 }
+                    let octet = UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32(i)))
+                    if octet >= 100 { raw[n] = UInt8(ascii: "0") + octet / 100; n += 1 }
+                    if octet >= 10 { raw[n] = UInt8(ascii: "0") + octet / 10 % 10; n += 1 }
+                    raw[n] = UInt8(ascii: "0") + octet % 10
+                    n += 1
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
             }
             return
         }
