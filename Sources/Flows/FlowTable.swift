@@ -65,6 +65,14 @@ public final class FlowTable {
     /// Flows held now.
     public var count: Int { flows.count }
 
+    /// What the dissectors gave up on or cut short, by name, non-zero ones only: TCP bytes
+    /// dropped at a gap or past the reassembly bounds, and rows logged early to stay bounded.
+    public var dissectorLosses: [(String, UInt64)] {
+        [("tcp_reassembly_gaps", streams.gaps), ("tcp_reassembly_overflows", streams.overflows),
+         ("dns_logged_early", dns.flushedEarly), ("ssl_logged_early", tls.loggedEarly),
+         ("quic_logged_early", quic.loggedEarly), ("http_logged_early", http.loggedEarly)].filter { $0.1 > 0 }
+    }
+
     /// Updates the flows a decoded packet belongs to: the innermost one and, for UDP
     /// tunnels, the carrying UDP flow. Fragments wait for their datagram.
     /// `checksumValid` false (with `verifyChecksums` on) records `C`/`c` and ignores the packet,

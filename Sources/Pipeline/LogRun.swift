@@ -37,6 +37,8 @@ public final class LogRun: Sendable {
         public var flowsEvicted: UInt64
         /// Rows written per log, by log name.
         public var rows: [(String, Int)]
+        /// What the dissectors gave up on or logged early (`FlowTable.dissectorLosses`).
+        public var dissectorLosses: [(String, UInt64)]
     }
 
     /// Opens every file first, then reads them in order, writing the logs to `logs` (closed at the end).
@@ -83,6 +85,7 @@ public final class LogRun: Sendable {
         logs.write(from: table)
         logs.close()
         summary.record(decoder, elapsed: clock.now - started)
-        return Result(decode: summary, flowsCreated: table.created, flowsEvicted: table.evicted, rows: logs.rows)
+        return Result(decode: summary, flowsCreated: table.created, flowsEvicted: table.evicted, rows: logs.rows,
+                      dissectorLosses: table.dissectorLosses)
     }
 }

@@ -90,7 +90,9 @@ struct Logs: ParsableCommand {
         }
         StandardError.write(SummaryFormatter().text(result.decode)
             + "flows: \(result.flowsCreated) created, \(result.flowsEvicted) evicted; rows: "
-            + result.rows.map { "\($0.0).log \($0.1)" }.joined(separator: ", "))
+            + result.rows.map { "\($0.0).log \($0.1)" }.joined(separator: ", ")
+            + (result.dissectorLosses.isEmpty ? "" : "\ndissector losses: "
+                + result.dissectorLosses.map { "\($0.0)=\($0.1)" }.joined(separator: " ")))
         if result.decode.hadInputProblems { throw ExitCode(3) }
     }
 }

@@ -115,14 +115,19 @@ struct DNSTrackerTests {
 
     @Test func aGapDropsTheHeldPartOnlyAndLaterMessagesStillParse() throws {
         let framed = { (m: [UInt8]) in PacketBuilder.be16(m.count) + m }
+        let q0 = framed(Self.query("first.example", id: 20))
         let q1 = framed(Self.query("lost.example", id: 21)), q2 = framed(Self.query("kept.example", id: 22))
         tcp([], fromClient: true, seq: 100, flags: 0x02, at: 0)
         tcp([], fromClient: false, seq: 500, flags: 0x12, at: 1)
-        tcp(Array(q1[0..<10]), fromClient: true, seq: 101, at: 2)
+        tcp(q0, fromClient: true, seq: 101, at: 2)
+        let start1 = 101 + UInt32(q0.count)
+        tcp(Array(q1[0..<10]), fromClient: true, seq: start1, at: 3)
         // The rest of q1 was never captured; q2 starts a later segment.
-        tcp(q2, fromClient: true, seq: 101 + UInt32(q1.count), at: 3)
+        tcp(q2, fromClient: true, seq: start1 + UInt32(q1.count), at: 4)
         let rows = finish()
-        #expect(rows.map { $0.transactionID } == [22])
+        #expect(rows.map { $0.transactionID } == [20, 22])
+        #expect(table.dissectorLosses.map { $0.0 } == ["tcp_reassembly_gaps"] && table.dissectorLosses.first?.1 == 1,
+                "the gap is counted and reported: \(table.dissectorLosses)")
     }
 
     @Test func aFlowThatStartsWithAResponseIsFlipped() throws {
