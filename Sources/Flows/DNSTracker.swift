@@ -22,8 +22,7 @@ public final class DNSTracker {
     private var pending: [UInt64: Pending] = [:]
     /// Transactions ready for dns.log, oldest first; drain with `drain()`.
     public private(set) var completed: [DNSTransaction] = []
-    /// Messages handled, and pending ones logged early to stay within the bounds.
-    public private(set) var messages: UInt64 = 0
+    /// Pending messages logged early to stay within the bounds.
     public private(set) var flushedEarly: UInt64 = 0
 
     public init() {}
@@ -32,10 +31,10 @@ public final class DNSTracker {
     public var pendingFlows: Int { pending.count }
 
     /// Handles one message seen at `now` on the flow identified by `flow` (any value unique
-    /// per flow), whose uid and tuple `context` gives (evaluated only when needed).
-    public func handle(_ m: DNSMessage, flow: UInt64, at now: Timestamp, context: () -> ConnectionID) {
-        messages &+= 1
-        if context().responder.isMulticast {
+    /// per flow), whose uid and tuple `context` gives (evaluated only when a row starts).
+    /// `multicast`: the flow's responder is a multicast address (mDNS, LLMNR).
+    public func handle(_ m: DNSMessage, flow: UInt64, multicast: Bool, at now: Timestamp, context: () -> ConnectionID) {
+        if multicast {
             var t = DNSTransaction(context(), id: m.id, start: now)
             m.isResponse ? applyResponse(m, to: &t, at: now) : applyQuery(m, to: &t)
             completed.append(t)

@@ -46,13 +46,12 @@ extension FlowTable {
         if !(flows[i].orig.state == .closed && flows[i].resp.state == .closed) { flows[i].last = p.timestamp }
         if p.tunnel != .none { flows[i].tunnelled = true }
         let proto = p.ipProtocol.rawValue
-        var retransmission = false
         withEndpoints(i, isOrig: isOrig) { endpoint, peer, history in
             endpoint.packets &+= 1
             endpoint.ipBytes &+= UInt64(p.ipTotalLength)
             switch proto {
             case 6:
-                retransmission = FlowTable.updateTCP(p, endpoint: &endpoint, peer: &peer, history: &history, isOrig: isOrig)
+                FlowTable.updateTCP(p, endpoint: &endpoint, peer: &peer, history: &history, isOrig: isOrig)
             case 17:
                 endpoint.payloadBytes &+= UInt64(p.payloadLength)
                 endpoint.state = .active
@@ -92,7 +91,7 @@ extension FlowTable {
         if proto == 6, payload.count > 0, flows[i].origServices & Service.http.rawValue != 0 {
             dissectHTTP(i, p, payload: payload, isOrig: isOrig)
         }
-        if payload.count > 0, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0, !retransmission {
+        if payload.count > 0, (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0 {
             dissectDNS(i, p, payload: payload, proto: proto, isOrig: isOrig)
         }
     }
@@ -226,7 +225,7 @@ extension FlowTable {
     }
 
     func handleDNS(_ m: DNSMessage, _ i: Int, identity: UInt64, at now: Timestamp, client: IPAddress) {
-        dns.handle(m, flow: identity, at: now) { context(i) }
+        dns.handle(m, flow: identity, multicast: flows[i].responder.isMulticast, at: now) { context(i) }
         if m.isResponse { names.record(m, client: client, now: now) }
     }
 
@@ -304,10 +303,8 @@ extension FlowTable {
         level += 1
     }
 
-    /// Returns true when the segment carried only bytes already sent (a retransmission).
-    @discardableResult
     static func updateTCP(_ p: DecodedPacket, endpoint e: inout FlowEndpoint, peer: inout FlowEndpoint,
-                          history h: inout History, isOrig: Bool) -> Bool {
+                          history h: inout History, isOrig: Bool) {
         let f = p.tcpFlags
         let syn = f.contains(.syn), fin = f.contains(.fin), rst = f.contains(.rst), ack = f.contains(.ack)
         let length = p.payloadLength
@@ -405,6 +402,5 @@ extension FlowTable {
             break
         }
         if e.state != before { e.previousState = before }
-        return retransmit
     }
 }

@@ -46,7 +46,7 @@ struct TLSClientHelloTests {
                 decoder.withPayload(of: p, frame: f.bytes) { payload in
                     // tshark reports the ClientHello in the frame that completes it; one that
                     // spans segments is not in this frame's payload alone.
-                    guard let handshake = TLSRecord.firstHandshake(payload) else { return }
+                    guard let handshake = Self.firstHandshake(payload) else { return }
                     let hello = TLSClientHello.parse(handshake)
                     #expect(hello != nil, "\(capture) frame \(frame): tshark sees a ClientHello, we cannot parse it")
                     let ours = hello?.serverName.map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -71,7 +71,7 @@ struct TLSClientHelloTests {
             case .frame(let f):
                 let p = decoder.decode(f.bytes, linkType: f.linkType, timestamp: f.timestamp, wireLength: f.wireLength)
                 decoder.withPayload(of: p, frame: f.bytes) { payload in
-                    if hello.isEmpty, let h = TLSRecord.firstHandshake(payload), h.count > 0, h.u8(0) == 1 {
+                    if hello.isEmpty, let h = Self.firstHandshake(payload), h.count > 0, h.u8(0) == 1 {
                         hello = (0..<h.count).map { h.u8($0) }
                     }
                 }
@@ -87,5 +87,14 @@ struct TLSClientHelloTests {
             let part = Array(hello.prefix(cut))
             _ = part.withUnsafeBytes { TLSClientHello.parse(FrameBytes($0)) }
         }
+    }
+
+    /// The handshake bytes of the first record when `payload` starts with a whole handshake
+    /// record (RFC 8446 section 5.1); nil for anything else, such as a record cut by the segment.
+    static func firstHandshake(_ payload: FrameBytes) -> FrameBytes? {
+        guard payload.count >= 5, payload.u8(0) == 22, payload.u8(1) == 3, payload.u8(2) <= 4 else { return nil }
+        let length = Int(payload.be16(3))
+        guard length > 0, payload.count - 5 >= length else { return nil }
+        return payload.slice(5 ..< 5 + length)
     }
 }

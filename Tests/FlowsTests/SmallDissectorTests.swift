@@ -24,6 +24,34 @@ struct SmallDissectorTests {
         #expect(s.version == 2 && s.client == Array("SSH-2.0-OpenSSH_9.6".utf8) && s.server == Array("SSH-2.0-dropbear_2022.83".utf8))
     }
 
+    @Test func anOverlongBannerIsCutAndAnythingElseIsNoBanner() throws {
+        driver.tcp([], fromClient: true, seq: 100, flags: 0x02, port: 22, at: 0)
+        driver.tcp([], fromClient: false, seq: 900, flags: 0x12, port: 22, at: 1)
+        let long = "SSH-2.0-" + String(repeating: "x", count: 400)  // no line end within 255 bytes
+        driver.tcp(Array(long.utf8), fromClient: true, seq: 101, port: 22, at: 2)
+        driver.tcp(Array("SSH-\r\n".utf8), fromClient: false, seq: 901, port: 22, at: 3)
+        _ = finish()
+        let s = try #require(driver.table.ssh.drain().first)
+        #expect(s.client?.count == 255 && s.version == 2 && s.server == Array("SSH-".utf8))
+    }
+
+    /// QUIC long headers cut at every byte, with lengths that lie, and a version negotiation:
+    /// nothing traps, and each flow that began with a known version gets one quic.log row.
+    @Test func quicHeadersCutAtEveryByteNeverTrap() throws {
+        var initial: [UInt8] = [0xC3, 0, 0, 0, 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, 4, 9, 9, 9, 9, 0, 0x44, 0xD0]
+        initial += Array(repeating: 0xAB, count: 40)
+        for cut in 1...initial.count {
+            driver.udp(Array(initial.prefix(cut)), clientPort: 20000 + cut, port: 443, at: Int64(cut))
+        }
+        let negotiation: [UInt8] = [0x80, 0, 0, 0, 0, 4, 9, 9, 9, 9, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 1]
+        driver.udp(negotiation, fromClient: false, clientPort: 20001 + initial.count, port: 443, at: 100)
+        _ = finish()
+        let rows = driver.table.quic.drain()
+        // Headers of 7 bytes and more look like QUIC; the shorter ones are plain UDP.
+        #expect(rows.count == initial.count - 6, "\(rows.count) rows")
+        #expect(rows.allSatisfy { $0.version == 1 && $0.history.first.map { $0 == UInt8(ascii: "I") || $0 == UInt8(ascii: "O") } ?? true })
+    }
+
     func echo(request: Bool, id: Int, seq: Int, payload: [UInt8], at ms: Int64) {
         let icmp = PacketBuilder.icmp(type: request ? 8 : 0, id: id, seq: seq, payload)
         let (src, dst) = request ? (TableDriver.client, TableDriver.server) : (TableDriver.server, TableDriver.client)

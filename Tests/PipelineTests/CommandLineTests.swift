@@ -94,6 +94,10 @@ struct CommandLineTests {
         #expect(format.status != 0 && format.err.contains("tsv or json"))
         let flows = try run(["logs", "--out", "/tmp/qw-x", "--max-flows", "0", get])
         #expect(flows.status != 0 && flows.err.contains("--max-flows"))
+        for bad in ["-1", "nan", "1e99"] {
+            let interim = try run(["logs", "--out", "/tmp/qw-x", "--interim-interval", bad, get])
+            #expect(interim.status != 0 && interim.err.contains("--interim-interval"), "\(bad): \(interim.err)")
+        }
         let count = try run(["decode", "--count", "0", get])
         #expect(count.status != 0 && count.err.contains("--count"))
         let both = try run(["decode", "--json", "--stats-only", get])
