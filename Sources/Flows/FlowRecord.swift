@@ -6,12 +6,8 @@ public struct FlowRecord: Sendable {
     public var start: Timestamp
     /// Last packet's time.
     public var end: Timestamp
-    public var uid: String
-    public var originator: IPAddress
-    public var originatorPort: UInt16
-    public var responder: IPAddress
-    public var responderPort: UInt16
-    public var proto: UInt8
+    /// The flow's uid and endpoints, originator first.
+    public var connection: ConnectionID
     /// Services identified from the bytes ("dns", "ssl", "http", "ssh", "quic", or a tunnel).
     public var service: [String]
     public var connState: String
@@ -49,7 +45,7 @@ public struct FlowRecord: Sendable {
 
     /// conn.log's `proto`: tcp, udp, icmp (both versions) or unknown_transport.
     public var transportName: String {
-        switch proto {
+        switch connection.proto {
         case 6: "tcp"
         case 17: "udp"
         case 1, 58: "icmp"

@@ -11,9 +11,7 @@ extension FlowTable {
         if history.isEmpty { history = "" }
         return FlowRecord(
             // A flow is unique by its key and first packet's time, so those seed its uid.
-            start: f.start, end: f.last, uid: FlowTable.uid(FlowTable.identity(f), seed: FlowTable.uidSeed),
-            originator: f.originator, originatorPort: f.originatorPort,
-            responder: f.responder, responderPort: f.responderPort, proto: proto,
+            start: f.start, end: f.last, connection: connection(f),
             service: FlowTable.services(f).names,
             connState: FlowTable.connState(f),
             history: history,
@@ -42,11 +40,13 @@ extension FlowTable {
     }
 
     /// Flow `i`'s uid and tuple, for the rows of application logs.
-    func context(_ i: Int) -> ConnectionID {
-        let f = flows[i]
-        return ConnectionID(uid: FlowTable.uid(FlowTable.identity(f), seed: FlowTable.uidSeed),
-                            originator: f.originator, originatorPort: f.originatorPort,
-                            responder: f.responder, responderPort: f.responderPort, proto: f.key.proto)
+    func context(_ i: Int) -> ConnectionID { connection(flows[i]) }
+
+    /// A flow's uid and endpoints.
+    func connection(_ f: Flow) -> ConnectionID {
+        ConnectionID(uid: FlowTable.uid(FlowTable.identity(f), seed: FlowTable.uidSeed),
+                     originator: f.originator, originatorPort: f.originatorPort,
+                     responder: f.responder, responderPort: f.responderPort, proto: f.key.proto)
     }
 
     /// The services a flow is credited with. Like Zeek's protocol signatures, HTTP, TLS and SSH

@@ -53,11 +53,11 @@ public final class ConnLogWriter {
         let tab = UInt8(ascii: "\t")
         let hasDuration = r.end > r.start
         appendMicros(r.start.nanoseconds); out.append(tab)
-        ZeekTSV.appendEscaped(r.uid.utf8, to: out); out.append(tab)
-        out.append(r.originator); out.append(tab)
-        out.appendDecimal(r.originatorPort); out.append(tab)
-        out.append(r.responder); out.append(tab)
-        out.appendDecimal(r.responderPort); out.append(tab)
+        ZeekTSV.appendEscaped(r.connection.uid.utf8, to: out); out.append(tab)
+        out.append(r.connection.originator); out.append(tab)
+        out.appendDecimal(r.connection.originatorPort); out.append(tab)
+        out.append(r.connection.responder); out.append(tab)
+        out.appendDecimal(r.connection.responderPort); out.append(tab)
         out.append(r.transportName); out.append(tab)
         if r.service.isEmpty { out.append(UInt8(ascii: "-")) } else { ZeekTSV.appendEscaped(r.service.joined(separator: ",").utf8, to: out) }
         out.append(tab)
@@ -79,7 +79,7 @@ public final class ConnLogWriter {
         out.appendDecimal(r.responderIPBytes); out.append(tab)
         if r.tunnelParents.isEmpty { out.append(UInt8(ascii: "-")) } else { ZeekTSV.appendEscaped(r.tunnelParents.joined(separator: ",").utf8, to: out) }
         out.append(tab)
-        out.appendDecimal(r.proto); out.append(tab)
+        out.appendDecimal(r.connection.proto); out.append(tab)
         out.append(r.communityID)
         out.append(tab)
         if let name = r.resolvedName { ZeekTSV.appendEscaped(name.utf8, to: out) } else { out.append(UInt8(ascii: "-")) }
@@ -95,11 +95,11 @@ public final class ConnLogWriter {
     private func writeJSON(_ r: FlowRecord) {
         let hasDuration = r.end > r.start
         out.append("{\"ts\":" as StaticString); appendMicros(r.start.nanoseconds)
-        out.append(",\"uid\":" as StaticString); JSONText.appendString(r.uid, to: out)
-        out.append(",\"id.orig_h\":\"" as StaticString); out.append(r.originator)
-        out.append("\",\"id.orig_p\":" as StaticString); out.appendDecimal(r.originatorPort)
-        out.append(",\"id.resp_h\":\"" as StaticString); out.append(r.responder)
-        out.append("\",\"id.resp_p\":" as StaticString); out.appendDecimal(r.responderPort)
+        out.append(",\"uid\":" as StaticString); JSONText.appendString(r.connection.uid, to: out)
+        out.append(",\"id.orig_h\":\"" as StaticString); out.append(r.connection.originator)
+        out.append("\",\"id.orig_p\":" as StaticString); out.appendDecimal(r.connection.originatorPort)
+        out.append(",\"id.resp_h\":\"" as StaticString); out.append(r.connection.responder)
+        out.append("\",\"id.resp_p\":" as StaticString); out.appendDecimal(r.connection.responderPort)
         out.append(",\"proto\":\"" as StaticString); out.append(r.transportName); out.append(UInt8(ascii: "\""))
         if !r.service.isEmpty {
             out.append(",\"service\":" as StaticString); JSONText.appendString(r.service.joined(separator: ","), to: out)
@@ -126,7 +126,7 @@ public final class ConnLogWriter {
             }
             out.append(UInt8(ascii: "]"))
         }
-        out.append(",\"ip_proto\":" as StaticString); out.appendDecimal(r.proto)
+        out.append(",\"ip_proto\":" as StaticString); out.appendDecimal(r.connection.proto)
         out.append(",\"community_id\":\"" as StaticString); out.append(r.communityID)
         out.append(UInt8(ascii: "\""))
         if let name = r.resolvedName { out.append(",\"resolved_name\":" as StaticString); JSONText.appendString(name, to: out) }

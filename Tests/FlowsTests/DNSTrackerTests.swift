@@ -135,7 +135,7 @@ struct DNSTrackerTests {
         udp(Self.response("late.example", id: 5, addresses: [7]), fromClient: false, clientPort: 53, at: 0)
         table.flushAll()
         let conn = try #require(table.drain().first)
-        #expect(conn.originator == IPAddress(ipv4: Self.client) && conn.responderPort == 53)
+        #expect(conn.connection.originator == IPAddress(ipv4: Self.client) && conn.connection.responderPort == 53)
         #expect(conn.history == "d^")
         let t = try #require(table.dns.drain().first)
         #expect(t.connection.originator == IPAddress(ipv4: Self.client))

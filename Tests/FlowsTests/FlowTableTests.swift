@@ -103,7 +103,7 @@ struct InterimRecordTests {
         let interim = records.filter { $0.interim }, final = records.filter { !$0.interim }
         #expect(final.count == 1 && final[0].originatorPackets == 3000)
         #expect(interim.count >= 8 && interim.count <= 10, "\(interim.count) interim records in 600 s")
-        #expect(Set(records.map { $0.uid }).count == 1)
+        #expect(Set(records.map { $0.connection.uid }).count == 1)
         #expect(zip(interim, interim.dropFirst()).allSatisfy { $0.originatorPackets < $1.originatorPackets })
     }
 

@@ -76,7 +76,7 @@ struct SmallDissectorTests {
     @Test func entropyOfTheFirstClientPayload() throws {
         driver.udp(Array(repeating: 0x00, count: 64), port: 9999, at: 0)
         driver.udp((0...255).map { UInt8($0) }, clientPort: 40001, port: 443, at: 1)
-        let rows = finish().sorted { $0.originatorPort < $1.originatorPort }
+        let rows = finish().sorted { $0.connection.originatorPort < $1.connection.originatorPort }
         #expect(rows.map { $0.originatorEntropy } == [0, 8])
         #expect(rows.map { $0.portService } == [nil, "quic"])
         let text = Array("GET / HTTP/1.1\r\n".utf8)

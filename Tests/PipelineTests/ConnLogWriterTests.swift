@@ -9,9 +9,10 @@ import Testing
 @Suite("conn.log writer with hostile values")
 struct ConnLogWriterTests {
     func record(start: Int64, end: Int64, name: String?) -> FlowRecord {
-        FlowRecord(start: Timestamp(nanoseconds: start), end: Timestamp(nanoseconds: end), uid: "Cx",
-                   originator: IPAddress("10.0.0.1")!, originatorPort: 1, responder: IPAddress("8.8.8.8")!, responderPort: 53,
-                   proto: 17, service: [], connState: "S0", history: "D", originatorBytes: 0, responderBytes: 0,
+        FlowRecord(start: Timestamp(nanoseconds: start), end: Timestamp(nanoseconds: end),
+                   connection: ConnectionID(uid: "Cx", originator: IPAddress("10.0.0.1")!, originatorPort: 1,
+                                            responder: IPAddress("8.8.8.8")!, responderPort: 53, proto: 17),
+                   service: [], connState: "S0", history: "D", originatorBytes: 0, responderBytes: 0,
                    originatorPackets: 1, responderPackets: 0, originatorIPBytes: 28, responderIPBytes: 0, missedBytes: 0,
                    localOriginator: true, localResponder: false, vlan: 0, communityID: "1:x", resolvedName: name,
                    serverName: name, originatorEntropy: 7.519, portService: "dns", tunnelParents: ["CP"], tunnelled: true, interim: false)
