@@ -42,12 +42,13 @@ let package = Package(
             name: "Flows",
             dependencies: ["SensorCore", "Wire", "AppProtocols", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: hotPath),
-        .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows"], swiftSettings: hotPath),
-        .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Outputs"], swiftSettings: hotPath),
+        .target(name: "Attribution", dependencies: ["SensorCore", "Flows"]),
+        .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows", "Attribution"], swiftSettings: hotPath),
+        .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Attribution", "Outputs"], swiftSettings: hotPath),
         .executableTarget(
             name: "quietwire",
             dependencies: [
-                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore",
+                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Flows", "SensorCore", "TestSupport"]),
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",
