@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Outputs", "FuzzHarness", "TestSupport"],
+            dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Attribution", "Outputs", "FuzzHarness", "TestSupport"],
             resources: []
         ),
     ],

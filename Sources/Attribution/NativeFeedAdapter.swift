@@ -60,7 +60,7 @@ enum NativeFeedAdapter {
                 startInterval: v["start_interval"]?.integer.map { Int(clamping: $0) }, domain: domain,
                 teamID: FeedField.text(v["team_id"]), source: source)))
         case "host":
-            let list = v["addresses"]?.array ?? []
+            guard let list = v["addresses"]?.array else { throw FeedLineError("missing 'addresses' (an array of IP addresses)") }
             let addresses = list.compactMap { FeedField.address($0) }
             guard addresses.count == list.count else { throw FeedLineError("'addresses' holds a value that is not an IP address") }
             batch.records.append(.host(HostRecord(

@@ -1,8 +1,10 @@
+import Attribution
 import Flows
 import SensorCore
 
 /// Writes conn.log (Zeek's columns plus `community_id`, `resolved_name` and `server_name`) as
 /// Zeek TSV or JSON lines. Rows are written straight into the buffer: this is the busiest log.
+/// With endpoint feeds, the attribution columns follow (`attributionFields`).
 public final class ConnLogWriter {
     public let log: ZeekLogFile
     /// The log's buffer, held here so each use is not a retain and release.
@@ -20,25 +22,41 @@ public final class ConnLogWriter {
                         "count", "string", "bool", "bool", "count", "string", "count", "count", "count", "count",
                         "set[string]", "count", "string", "string", "string", "double", "string"]
 
+    /// Who owned the flow on the endpoint (`Attribution`), with ECS names where ECS has one.
+    static let attributionFields = ["host.id", "process.pid", "process.parent.pid", "process.executable", "process.name",
+                                    "user.name", "process.code_signature.team_id", "process.code_signature.signing_id",
+                                    "quietwire.agent.label", "quietwire.agent.method", "attribution.method",
+                                    "attribution.source", "attribution.confidence", "attribution.skew"]
+    static let attributionTypes = ["string", "count", "count", "string", "string", "string", "string", "string", "string",
+                                   "string", "string", "string", "double", "interval"]
+
+    /// True when rows carry the attribution columns.
+    public let attributed: Bool
+
     /// A writer to `path` (created or truncated); `name` is the log's `#path` (conn, or
-    /// conn_long for the interim records of long-lived flows).
-    public init(path: String, name: String = "conn", format: ZeekLogFormat) throws(OutputError) {
-        log = try ZeekLogFile(path: path, name: name, fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
+    /// conn_long for the interim records of long-lived flows); `attributed` adds the attribution columns.
+    public init(path: String, name: String = "conn", format: ZeekLogFormat, attributed: Bool = false) throws(OutputError) {
+        log = try ZeekLogFile(path: path, name: name, fields: ConnLogWriter.fields + (attributed ? ConnLogWriter.attributionFields : []),
+                              types: ConnLogWriter.types + (attributed ? ConnLogWriter.attributionTypes : []), format: format)
         out = log.out
+        self.attributed = attributed
     }
 
     /// A writer into memory (tests); read it with `text`.
-    public init(name: String = "conn", format: ZeekLogFormat) {
-        log = ZeekLogFile(name: name, fields: ConnLogWriter.fields, types: ConnLogWriter.types, format: format)
+    public init(name: String = "conn", format: ZeekLogFormat, attributed: Bool = false) {
+        log = ZeekLogFile(name: name, fields: ConnLogWriter.fields + (attributed ? ConnLogWriter.attributionFields : []),
+                          types: ConnLogWriter.types + (attributed ? ConnLogWriter.attributionTypes : []), format: format)
         out = log.out
+        self.attributed = attributed
     }
 
     /// What was written, for an in-memory writer.
     public var text: String { log.text }
 
-    public func write(_ r: FlowRecord) {
+    /// Writes one row; `attribution` fills the attribution columns of an attributed log (none when nil).
+    public func write(_ r: FlowRecord, attribution: Attribution? = nil) {
         log.beginRow(r.start, through: r.end)
-        format == .tsv ? writeTSV(r) : writeJSON(r)
+        format == .tsv ? writeTSV(r, attribution ?? .none) : writeJSON(r, attribution ?? .none)
         log.endRow()
     }
 
@@ -49,7 +67,7 @@ public final class ConnLogWriter {
 
     private func appendHundredths(_ v: Double) { log.appendHundredths(v) }
 
-    private func writeTSV(_ r: FlowRecord) {
+    private func writeTSV(_ r: FlowRecord, _ a: Attribution) {
         let tab = UInt8(ascii: "\t")
         let hasDuration = r.end > r.start
         appendMicros(r.start.nanoseconds); out.append(tab)
@@ -89,10 +107,76 @@ public final class ConnLogWriter {
         if let e = r.originatorEntropy { appendHundredths(e) } else { out.append(UInt8(ascii: "-")) }
         out.append(tab)
         if let p = r.portService { out.append(p) } else { out.append(UInt8(ascii: "-")) }
+        if attributed { writeAttributionTSV(a) }
         out.append(UInt8(ascii: "\n"))
     }
 
-    private func writeJSON(_ r: FlowRecord) {
+    private func writeAttributionTSV(_ a: Attribution) {
+        let tab = UInt8(ascii: "\t")
+        func text(_ s: String?) {
+            out.append(tab)
+            if let s, !s.isEmpty { ZeekTSV.appendEscaped(s.utf8, to: out) } else { out.append(UInt8(ascii: "-")) }
+        }
+        func number(_ n: Int32?) {
+            out.append(tab)
+            if let n { out.appendDecimal(n) } else { out.append(UInt8(ascii: "-")) }
+        }
+        text(a.hostID)
+        number(a.process?.pid)
+        number(a.process?.ppid)
+        text(a.process?.executable)
+        text(a.process?.name)
+        text(a.process?.user)
+        text(a.process?.teamID)
+        text(a.process?.signingID)
+        text(a.agent?.label)
+        text(a.agentMethod?.rawValue)
+        text(a.method.rawValue)
+        text(a.source)
+        out.append(tab)
+        appendHundredths(a.confidence)
+        out.append(tab)
+        if let skew = a.skew, let ns = Self.nanoseconds(skew) { appendMicros(ns) } else { out.append(UInt8(ascii: "-")) }
+    }
+
+    private func writeAttributionJSON(_ a: Attribution) {
+        func text(_ key: StaticString, _ s: String?) {
+            guard let s, !s.isEmpty else { return }
+            out.append(key)
+            JSONText.appendString(s, to: out)
+        }
+        func number(_ key: StaticString, _ n: Int32?) {
+            guard let n else { return }
+            out.append(key)
+            out.appendDecimal(n)
+        }
+        text(",\"host.id\":", a.hostID)
+        number(",\"process.pid\":", a.process?.pid)
+        number(",\"process.parent.pid\":", a.process?.ppid)
+        text(",\"process.executable\":", a.process?.executable)
+        text(",\"process.name\":", a.process?.name)
+        text(",\"user.name\":", a.process?.user)
+        text(",\"process.code_signature.team_id\":", a.process?.teamID)
+        text(",\"process.code_signature.signing_id\":", a.process?.signingID)
+        text(",\"quietwire.agent.label\":", a.agent?.label)
+        text(",\"quietwire.agent.method\":", a.agentMethod?.rawValue)
+        text(",\"attribution.method\":", a.method.rawValue)
+        text(",\"attribution.source\":", a.source)
+        out.append(",\"attribution.confidence\":" as StaticString)
+        appendHundredths(a.confidence)
+        if let skew = a.skew, let ns = Self.nanoseconds(skew) {
+            out.append(",\"attribution.skew\":" as StaticString)
+            appendMicros(ns)
+        }
+    }
+
+    /// Seconds as nanoseconds, nil when not finite or past ±292 years.
+    static func nanoseconds(_ seconds: Double) -> Int64? {
+        let ns = (seconds * 1e9).rounded()
+        return ns.isFinite && abs(ns) < 9.2e18 ? Int64(ns) : nil
+    }
+
+    private func writeJSON(_ r: FlowRecord, _ a: Attribution) {
         let hasDuration = r.end > r.start
         out.append("{\"ts\":" as StaticString); appendMicros(r.start.nanoseconds)
         out.append(",\"uid\":" as StaticString); JSONText.appendString(r.connection.uid, to: out)
@@ -133,6 +217,7 @@ public final class ConnLogWriter {
         if let name = r.serverName { out.append(",\"server_name\":" as StaticString); JSONText.appendString(name, to: out) }
         if let e = r.originatorEntropy { out.append(",\"orig_entropy\":" as StaticString); appendHundredths(e) }
         if let p = r.portService { out.append(",\"port_service\":\"" as StaticString); out.append(p); out.append(UInt8(ascii: "\"")) }
+        if attributed { writeAttributionJSON(a) }
         out.append("}\n" as StaticString)
     }
 }

@@ -151,11 +151,12 @@ public final class ZeekLogFile {
         let (q, r) = nanoseconds.quotientAndRemainder(dividingBy: 1000)
         var micros = q
         if r >= 500 && micros < Int64.max { micros += 1 } else if r <= -500 && micros > Int64.min { micros -= 1 }
-        let (seconds, fraction) = micros.quotientAndRemainder(dividingBy: 1_000_000)
-        let whole = fraction < 0 ? seconds - 1 : seconds
-        out.appendSigned(whole)
+        // Sign and magnitude, so -0.5 s reads "-0.500000".
+        if micros < 0 { out.append(UInt8(ascii: "-")) }
+        let magnitude = micros.magnitude
+        out.appendDecimal(magnitude / 1_000_000)
         out.append(UInt8(ascii: "."))
-        out.appendPadded(fraction < 0 ? fraction + 1_000_000 : fraction, width: 6)
+        out.appendPadded(Int64(magnitude % 1_000_000), width: 6)
     }
 }
 

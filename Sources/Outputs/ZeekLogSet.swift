@@ -1,3 +1,4 @@
+import Attribution
 import Flows
 
 /// The Zeek-style logs of one run, in one directory: conn, dns, ssl, quic, http, ssh, weird
@@ -13,11 +14,14 @@ public final class ZeekLogSet {
     public let ssh: SSHLogWriter
     public let icmp: ICMPLogWriter
     public let weird: WeirdLogWriter
+    /// Attributes each flow to its endpoint process when feeds were given (conn.log then has the attribution columns).
+    public let attributor: FlowAttributor?
 
     /// Creates (or truncates) the logs in `directory`.
-    public init(directory: String, format: ZeekLogFormat) throws(OutputError) {
-        conn = try ConnLogWriter(path: directory + "/conn.log", format: format)
-        connLong = try ConnLogWriter(path: directory + "/conn_long.log", name: "conn_long", format: format)
+    public init(directory: String, format: ZeekLogFormat, attributor: FlowAttributor? = nil) throws(OutputError) {
+        self.attributor = attributor
+        conn = try ConnLogWriter(path: directory + "/conn.log", format: format, attributed: attributor != nil)
+        connLong = try ConnLogWriter(path: directory + "/conn_long.log", name: "conn_long", format: format, attributed: attributor != nil)
         dns = try DNSLogWriter(path: directory + "/dns.log", format: format)
         ssl = try SSLLogWriter(path: directory + "/ssl.log", format: format)
         quic = try QUICLogWriter(path: directory + "/quic.log", format: format)
@@ -28,9 +32,10 @@ public final class ZeekLogSet {
     }
 
     /// Logs kept in memory (tests).
-    public init(format: ZeekLogFormat) {
-        conn = ConnLogWriter(format: format)
-        connLong = ConnLogWriter(name: "conn_long", format: format)
+    public init(format: ZeekLogFormat, attributor: FlowAttributor? = nil) {
+        self.attributor = attributor
+        conn = ConnLogWriter(format: format, attributed: attributor != nil)
+        connLong = ConnLogWriter(name: "conn_long", format: format, attributed: attributor != nil)
         dns = DNSLogWriter(format: format)
         ssl = SSLLogWriter(format: format)
         quic = QUICLogWriter(format: format)
@@ -42,7 +47,9 @@ public final class ZeekLogSet {
 
     /// Writes what the flow table finished: flows and every dissector's rows.
     public func write(from table: FlowTable) {
-        if !table.finished.isEmpty { for r in table.drain() { (r.interim ? connLong : conn).write(r) } }
+        if !table.finished.isEmpty {
+            for r in table.drain() { (r.interim ? connLong : conn).write(r, attribution: attributor?.attribute(r)) }
+        }
         if !table.dns.completed.isEmpty { for t in table.dns.drain() { dns.write(t) } }
         if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }
         if !table.quic.completed.isEmpty { for q in table.quic.drain() { quic.write(q) } }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Attribution
 import Flows
 import Foundation
 import Outputs
@@ -20,8 +21,15 @@ struct Logs: ParsableCommand {
             --out as Zeek TSV (readable by zeek-cut) or, with --format json, one object per line \
             with Zeek's dotted keys.
 
-            Example:
+            With --feed and --inventory, every flow is attributed to the endpoint process and \
+            launch agent (or systemd unit) that owned its socket: conn.log gains host.id, \
+            process.*, quietwire.agent.* and attribution.method/source/confidence/skew columns, \
+            and attribution.json states how much of the egress was attributed, by method, with \
+            the unattributed sources and destinations (docs/attribution.md).
+
+            Examples:
               quietwire logs capture.pcap --out logs/ && zeek-cut id.orig_h id.resp_h service < logs/conn.log
+              quietwire logs capture.pcap --feed osquery.log --feed sockets.ndjson --inventory plists/ --out logs/
             """)
 
     @Argument(help: "Capture files to read in order (pcap or pcapng; - for standard input).")
@@ -51,6 +59,9 @@ struct Logs: ParsableCommand {
     @Option(help: "Write an interim record of every flow open longer than this many seconds to conn_long.log, again at each such interval, so long-lived and idle connections show before they end (0: off).")
     var interimInterval: Double = 0
 
+    @OptionGroup(title: "Attribution")
+    var attribution: AttributionOptions
+
     func validate() throws {
         guard ZeekLogFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv or json") }
         if let localNetworks, NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) == nil {
@@ -79,10 +90,11 @@ struct Logs: ParsableCommand {
             StandardError.write("quietwire: cannot create \(out): \(error.localizedDescription)")
             throw ExitCode(1)
         }
+        let attributor = try attribution.makeAttributor()
         let run = LogRun(settings: settings)
         let result: LogRun.Result
         do {
-            let logs = try ZeekLogSet(directory: out, format: ZeekLogFormat(rawValue: format)!)
+            let logs = try ZeekLogSet(directory: out, format: ZeekLogFormat(rawValue: format)!, attributor: attributor?.0)
             result = try run.run(files: files, filter: filter, logs: logs)
         } catch {
             StandardError.write("quietwire: \(error)")
@@ -93,6 +105,18 @@ struct Logs: ParsableCommand {
             + result.rows.map { "\($0.0).log \($0.1)" }.joined(separator: ", ")
             + (result.dissectorLosses.isEmpty ? "" : "\ndissector losses: "
                 + result.dissectorLosses.map { "\($0.0)=\($0.1)" }.joined(separator: " ")))
+        if let (attributor, problems) = attributor {
+            let c = attributor.correlator
+            StandardError.write(attributor.summary.text(skews: c.skews))
+            let json = AttributionSummaryJSON.render(attributor.summary, skews: c.skews, feedProblems: problems,
+                                                     socketRecords: c.socketCount, agents: c.agents.agentCount)
+            do {
+                try json.write(toFile: out + "/attribution.json", atomically: true, encoding: .utf8)
+            } catch {
+                StandardError.write("quietwire: cannot write \(out)/attribution.json: \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
         if result.decode.hadInputProblems { throw ExitCode(3) }
     }
 }

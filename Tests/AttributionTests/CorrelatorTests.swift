@@ -154,3 +154,35 @@ import Testing
         #expect(d.host(of: IPAddress("10.0.0.51")!, at: Self.at(100)) == nil)
     }
 }
+
+/// Flows waiting for feed records that arrive after the packets.
+@Suite struct AttributionQueueTests {
+    @Test func aFlowWaitsForItsOwnerUpToTheLag() {
+        let c = Correlator()
+        let q = AttributionQueue(correlator: c, lagSeconds: 30)
+        let f1 = CorrelatorTests.flow("10.0.0.5", 50000, "1.1.1.1", 443, at: 0, for: 1)
+        let f2 = CorrelatorTests.flow("10.0.0.5", 50001, "1.1.1.1", 443, at: 0, for: 1)
+        #expect(q.push(f1, now: CorrelatorTests.at(1)).isEmpty)
+        #expect(q.push(f2, now: CorrelatorTests.at(1)).isEmpty && q.count == 2)
+        // The endpoint's record for the first flow arrives 10 s later: it is released, exact.
+        c.ingest([CorrelatorTests.socket("h", pid: 1, .open, at: 0, "10.0.0.5", 50000, "1.1.1.1", 443)])
+        let ready = q.release(now: CorrelatorTests.at(11))
+        #expect(ready.count == 1 && ready.first?.0.connection.originatorPort == 50000 && ready.first?.1.method == .exact)
+        // The second never gets its own: released once the lag is up, inferred from the
+        // same host's traffic to the same server.
+        #expect(q.release(now: CorrelatorTests.at(30)).isEmpty)
+        let late = q.release(now: CorrelatorTests.at(31))
+        #expect(late.count == 1 && late.first?.1.method == .inferred && q.count == 0)
+    }
+
+    @Test func withoutLagFlowsPassStraightThroughAndAFullQueueReleasesTheOldest() {
+        let c = Correlator()
+        #expect(AttributionQueue(correlator: c, lagSeconds: 0).push(CorrelatorTests.flow("10.0.0.5", 1, "1.1.1.1", 443, at: 0), now: CorrelatorTests.at(1)).count == 1)
+        let q = AttributionQueue(correlator: c, lagSeconds: 60, capacity: 2)
+        _ = q.push(CorrelatorTests.flow("10.0.0.5", 1, "1.1.1.1", 443, at: 0), now: CorrelatorTests.at(1))
+        _ = q.push(CorrelatorTests.flow("10.0.0.5", 2, "1.1.1.1", 443, at: 0), now: CorrelatorTests.at(1))
+        let out = q.push(CorrelatorTests.flow("10.0.0.5", 3, "1.1.1.1", 443, at: 0), now: CorrelatorTests.at(1))
+        #expect(out.map(\.0.connection.originatorPort) == [1] && q.releasedEarly == 1 && q.count == 2)
+        #expect(q.drain().map(\.0.connection.originatorPort) == [2, 3])
+    }
+}

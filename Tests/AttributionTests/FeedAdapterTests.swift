@@ -171,3 +171,42 @@ import Testing
         #expect(FeedTime.parse(.number(.infinity)) == nil)
     }
 }
+
+/// docs/quietwire-feed.schema.json and the reader agree on what each record type requires.
+@Suite struct FeedSchemaTests {
+    static let schemaPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/quietwire-feed.schema.json").path
+
+    /// A record of each type with every required field.
+    static let minimal: [String: [(String, String)]] = [
+        "socket": [("time", "1795946400"), ("host_id", "\"h\""), ("pid", "1"), ("transport", "\"tcp\""), ("event", "\"open\""), ("local_port", "5")],
+        "agent": [("host_id", "\"h\""), ("label", "\"l\"")],
+        "host": [("host_id", "\"h\""), ("addresses", "[\"10.0.0.1\"]")],
+        "dns": [("time", "1795946400"), ("host_id", "\"h\""), ("query", "\"example.com\"")],
+        "process": [("time", "1795946400"), ("host_id", "\"h\""), ("pid", "1")],
+    ]
+
+    static func line(_ type: String, _ fields: [(String, String)]) -> String {
+        "{\"type\":\"\(type)\"" + fields.map { ",\"\($0.0)\":\($0.1)" }.joined() + "}"
+    }
+
+    @Test func requiredFieldsMatchTheSchema() throws {
+        let schema = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: Self.schemaPath))))
+        #expect(schema.path("properties.schema")?["const"]?.text == NativeFeedAdapter.schema)
+        let rules = try #require(schema["allOf"]?.array)
+        var seen: Set<String> = []
+        for rule in rules {
+            let type = try #require(rule.path("if.properties.type")?["const"]?.text)
+            let required = Set(try #require(rule.path("then.required")?.array).compactMap(\.text))
+            let fields = try #require(Self.minimal[type])
+            #expect(Set(fields.map(\.0)) == required, "\(type): schema requires \(required.sorted())")
+            #expect(FeedReader.read(text: Self.line(type, fields)).problems.isEmpty, "\(type) with its required fields is rejected")
+            for missing in fields.map(\.0) {
+                let load = FeedReader.read(text: Self.line(type, fields.filter { $0.0 != missing }))
+                #expect(load.problemCount == 1 && load.records.isEmpty, "\(type) without \(missing) is accepted")
+            }
+            seen.insert(type)
+        }
+        #expect(seen == NativeFeedAdapter.types)
+    }
+}
