@@ -43,22 +43,24 @@ let package = Package(
             dependencies: ["SensorCore", "Wire", "AppProtocols", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: hotPath),
         .target(name: "Attribution", dependencies: ["SensorCore", "Flows"]),
+        .target(name: "Collector", dependencies: ["SensorCore", "Attribution"]),
         .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows", "Attribution"], swiftSettings: hotPath),
         .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Attribution", "Outputs"], swiftSettings: hotPath),
         .executableTarget(
             name: "quietwire",
             dependencies: [
-                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution",
+                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .target(name: "FuzzHarness", dependencies: ["SensorCore", "Wire", "Flows", "AppProtocols"]),
+        .executableTarget(name: "AttributionBenchmark", dependencies: ["Attribution", "Flows", "SensorCore"], swiftSettings: hotPath),
+        .target(name: "FuzzHarness", dependencies: ["SensorCore", "Wire", "Flows", "AppProtocols", "Attribution"]),
         .target(name: "TestSupport", dependencies: ["SensorCore", "Wire"]),
         .testTarget(name: "SensorCoreTests", dependencies: ["SensorCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport"]),
-        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Flows", "SensorCore", "TestSupport"]),
+        .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Collector", "Flows", "SensorCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",

@@ -40,6 +40,37 @@ public struct FlowRecord: Sendable {
     /// True for an interim record of a flow still open.
     public var interim: Bool
 
+    public init(start: Timestamp, end: Timestamp, connection: ConnectionID, service: [String], connState: String, history: String,
+                originatorBytes: UInt64, responderBytes: UInt64, originatorPackets: UInt64, responderPackets: UInt64,
+                originatorIPBytes: UInt64, responderIPBytes: UInt64, missedBytes: UInt64, localOriginator: Bool,
+                localResponder: Bool, vlan: UInt16, communityID: String, resolvedName: String?, serverName: String?,
+                originatorEntropy: Double?, portService: String?, tunnelParents: [String] = [], tunnelled: Bool, interim: Bool) {
+        self.start = start
+        self.end = end
+        self.connection = connection
+        self.service = service
+        self.connState = connState
+        self.history = history
+        self.originatorBytes = originatorBytes
+        self.responderBytes = responderBytes
+        self.originatorPackets = originatorPackets
+        self.responderPackets = responderPackets
+        self.originatorIPBytes = originatorIPBytes
+        self.responderIPBytes = responderIPBytes
+        self.missedBytes = missedBytes
+        self.localOriginator = localOriginator
+        self.localResponder = localResponder
+        self.vlan = vlan
+        self.communityID = communityID
+        self.resolvedName = resolvedName
+        self.serverName = serverName
+        self.originatorEntropy = originatorEntropy
+        self.portService = portService
+        self.tunnelParents = tunnelParents
+        self.tunnelled = tunnelled
+        self.interim = interim
+    }
+
     /// Seconds from first to last packet.
     public var duration: Double { Double(end.nanoseconds(since: start)) / 1e9 }
 

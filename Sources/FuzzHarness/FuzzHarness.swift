@@ -1,4 +1,6 @@
 import AppProtocols
+import Attribution
+import Foundation
 import Flows
 import SensorCore
 import Wire
@@ -12,7 +14,8 @@ import Wire
 /// The table runs every dissector: DNS, TLS, QUIC and HTTP, with TCP reassembly.
 /// 0xF0-0xF6: the rest goes to the QUIC Initial reader, the QUIC CRYPTO frame walker, the TLS
 /// ClientHello parser (with JA3 and JA4), service identification, the DNS parser, the TLS
-/// ServerHello parser, or the HTTP head parser.
+/// ServerHello parser, or the HTTP head parser. 0xF7-0xF9: the rest is an endpoint feed read
+/// with format detection, an `lsof -F` feed, or a launchd plist.
 public final class FuzzHarness {
     let decoder = PacketDecoder(reassembler: FragmentReassembler(maximumDatagrams: 16))
     let table: FlowTable
@@ -45,6 +48,12 @@ public final class FuzzHarness {
             _ = ServiceDetector.identify(frame, transport: 17)
         case 0xF4:
             _ = DNSMessage.parse(frame)?.questions.first?.name.text
+        case 0xF7:
+            _ = FeedReader.read(text: String(decoding: rest, as: UTF8.self))
+        case 0xF8:
+            _ = FeedReader.read(text: String(decoding: rest, as: UTF8.self), format: .lsof)
+        case 0xF9:
+            _ = try? LaunchdInventory.agent(plist: Data(rest), hostID: "fuzz", path: "/fuzz.plist")
         default:
             let links = PacketDecoder.supportedLinkTypes
             clock &+= 1_000_000_000  // one second per input: timeouts fire now and then

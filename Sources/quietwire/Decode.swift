@@ -127,12 +127,17 @@ struct Decode: ParsableCommand {
 final class SignalStopper {
     private let sources: [any DispatchSourceSignal]
 
-    init(_ run: DecodeRun) {
+    convenience init(_ run: DecodeRun) {
+        self.init { run.stop() }
+    }
+
+    /// Calls `stop` on SIGINT or SIGTERM.
+    init(stop: @escaping @Sendable () -> Void) {
         var made: [any DispatchSourceSignal] = []
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { run.stop() }
+            source.setEventHandler { stop() }
             source.resume()
             made.append(source)
         }

@@ -63,4 +63,24 @@ for dirpath, _, files in os.walk(root):
                 with open(target, "wb") as f:
                     f.write(blob)
                 written += 1
-print(f"seed: {written} new frames in {out}", file=sys.stderr)
+# Endpoint feeds and launchd plists seed the feed readers (0xF7 detected, 0xF8 lsof, 0xF9 plist).
+here = os.path.dirname(os.path.abspath(__file__))
+for feeds in [os.path.join(here, "..", "..", "Tests", "AttributionTests", "Fixtures"), os.path.join(here, "..", "..", "pcaps", "sample-feeds")]:
+    for dirpath, _, files in os.walk(feeds):
+        for name in sorted(files):
+            data = open(os.path.join(dirpath, name), "rb").read()[:4096]
+            if name.endswith(".plist"):
+                selector = 0xF9
+            elif name.endswith(".txt"):
+                selector = 0xF8
+            elif name.endswith((".json", ".ndjson", ".log")):
+                selector = 0xF7
+            else:
+                continue
+            blob = bytes([selector]) + data
+            target = os.path.join(out, hashlib.sha1(blob).hexdigest())
+            if not os.path.exists(target):
+                with open(target, "wb") as f:
+                    f.write(blob)
+                written += 1
+print(f"seed: {written} new inputs in {out}", file=sys.stderr)
