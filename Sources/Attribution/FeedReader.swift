@@ -32,6 +32,13 @@ public enum FeedReader {
         public var ignored = 0
         /// Documents per detected format.
         public var formats: [FeedFormat: Int] = [:]
+        /// Records read in all (also those handed to a sink).
+        public var recordCount = 0
+
+        mutating func take(_ records: [FeedRecord], sink: ((FeedRecord) -> Void)?) {
+            recordCount += records.count
+            if let sink { records.forEach(sink) } else { self.records += records }
+        }
 
         mutating func problem(_ line: Int, _ reason: String) {
             problemCount += 1
@@ -39,13 +46,14 @@ public enum FeedReader {
         }
     }
 
-    /// Reads the feed at `path` ("-": standard input).
-    public static func read(path: String, format: FeedFormat? = nil) throws(Failure) -> Load {
+    /// Reads the feed at `path` ("-": standard input). With `sink`, records are handed to it as
+    /// they are read instead of being kept in `records` (a large feed is never held whole).
+    public static func read(path: String, format: FeedFormat? = nil, sink: ((FeedRecord) -> Void)? = nil) throws(Failure) -> Load {
         guard let reader = LineReader(path: path) else {
             let reason = String(cString: strerror(errno))
             throw Failure(description: "cannot open feed \(path): \(reason)")
         }
-        var load = read(lines: { reader.next() }, name: path, format: format)
+        var load = read(lines: { reader.next() }, name: path, format: format, sink: sink)
         if reader.failed { load.problem(load.lines, "read error; the feed may be incomplete") }
         return load
     }
@@ -61,7 +69,7 @@ public enum FeedReader {
         }, name: name, format: format)
     }
 
-    static func read(lines next: () -> LineReader.Line?, name: String, format: FeedFormat?) -> Load {
+    static func read(lines next: () -> LineReader.Line?, name: String, format: FeedFormat?, sink: ((FeedRecord) -> Void)? = nil) -> Load {
         var load = Load(feed: name)
         var lsof: LsofFieldParser?
         var document: [UInt8] = []
@@ -88,7 +96,7 @@ public enum FeedReader {
                 let t = trimmed(bytes)
                 if t == [UInt8(ascii: "}")] || t == [UInt8(ascii: "]")] {
                     if case .success(let v) = Result(catching: { () throws(JSONParser.Failure) in try JSONParser.parse(document) }) {
-                        take(v, line: documentStart, format: format, into: &load)
+                        take(v, line: documentStart, format: format, into: &load, sink: sink)
                         document = []
                     }
                 }
@@ -99,7 +107,7 @@ public enum FeedReader {
                 continue
             }
             if isBlank(bytes) { continue }
-            if lsof == nil, format == .lsof || (format == nil && !bytes.isEmpty && trimmed(bytes).first != UInt8(ascii: "{") && trimmed(bytes).first != UInt8(ascii: "[") && load.formats.isEmpty && load.records.isEmpty) {
+            if lsof == nil, format == .lsof || (format == nil && !bytes.isEmpty && trimmed(bytes).first != UInt8(ascii: "{") && trimmed(bytes).first != UInt8(ascii: "[") && load.formats.isEmpty && load.recordCount == 0) {
                 lsof = LsofFieldParser()
             }
             if lsof != nil {
@@ -114,7 +122,7 @@ public enum FeedReader {
                 continue
             }
             do {
-                take(try JSONParser.parse(bytes), line: number, format: format, into: &load)
+                take(try JSONParser.parse(bytes), line: number, format: format, into: &load, sink: sink)
             } catch {
                 load.problem(number, "not JSON: \(error)")
             }
@@ -122,7 +130,7 @@ public enum FeedReader {
         if !document.isEmpty { load.problem(documentStart, "unterminated JSON document at the end of the feed") }
         if var parser = lsof {
             parser.finish()
-            load.records += parser.batch.records
+            load.take(parser.batch.records, sink: sink)
             load.ignored += parser.batch.ignored
             for (line, reason) in parser.problems { load.problem(line, reason) }
             load.formats[.lsof] = parser.batch.records.count
@@ -132,9 +140,9 @@ public enum FeedReader {
     }
 
     /// Adapts one JSON document: a top-level array is taken as a list of documents.
-    static func take(_ v: JSONValue, line: Int, format: FeedFormat?, into load: inout Load) {
+    static func take(_ v: JSONValue, line: Int, format: FeedFormat?, into load: inout Load, sink: ((FeedRecord) -> Void)?) {
         if case .array(let items) = v {
-            for item in items { take(item, line: line, format: format, into: &load) }
+            for item in items { take(item, line: line, format: format, into: &load, sink: sink) }
             return
         }
         guard v.isObject else { load.problem(line, "not a JSON object"); return }
@@ -155,7 +163,7 @@ public enum FeedReader {
             return
         }
         load.formats[f, default: 0] += 1
-        load.records += batch.records
+        load.take(batch.records, sink: sink)
         load.ignored += batch.ignored
         for p in batch.problems { load.problem(line, "\(f.rawValue): \(p)") }
     }

@@ -59,15 +59,14 @@ struct AttributionOptions: ParsableArguments {
         }
         for path in feeds {
             do {
-                let load = try FeedReader.read(path: path, format: feedFormat.flatMap(FeedFormat.init(rawValue:)))
-                correlator.ingest(load.records)
+                let load = try FeedReader.read(path: path, format: feedFormat.flatMap(FeedFormat.init(rawValue:))) { correlator.ingest($0) }
                 for p in load.problems.prefix(Self.problemsShown) { StandardError.write("quietwire: skipped \(p)") }
                 if load.problemCount > Self.problemsShown {
                     StandardError.write("quietwire: \(load.problemCount - Self.problemsShown) more skipped lines in \(path)")
                 }
                 problems += load.problemCount
                 let formats = load.formats.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-                StandardError.write("feed \(path): \(load.lines) lines, \(load.records.count) records (\(formats.isEmpty ? "nothing recognised" : formats)), \(load.ignored) rows not used, \(load.problemCount) skipped")
+                StandardError.write("feed \(path): \(load.lines) lines, \(load.recordCount) records (\(formats.isEmpty ? "nothing recognised" : formats)), \(load.ignored) rows not used, \(load.problemCount) skipped")
             } catch {
                 StandardError.write("quietwire: \(error)")
                 throw ExitCode(1)

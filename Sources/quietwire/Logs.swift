@@ -70,6 +70,9 @@ struct Logs: ParsableCommand {
         if !(interimInterval >= 0 && interimInterval <= 86_400 * 365) {
             throw ValidationError("--interim-interval must be between 0 (off) and 31536000 seconds")
         }
+        if files.contains("-") && attribution.feeds.contains("-") {
+            throw ValidationError("standard input (-) can be a capture or a feed, not both: write the feed to a file")
+        }
         if maxFlows < 1 || maxFlows > FlowTable.largestMaximumFlows {
             throw ValidationError("--max-flows must be between 1 and \(FlowTable.largestMaximumFlows)")
         }

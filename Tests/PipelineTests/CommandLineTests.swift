@@ -106,6 +106,41 @@ struct CommandLineTests {
         #expect(neither.status != 0 && neither.err.contains("--interface"))
     }
 
+    @Test func logsWithFeedsReportsSkippedLinesAndWritesTheSummary() throws {
+        let pcaps = Fixtures.root.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("pcaps").path
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("qw-feeds-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try run(["logs", pcaps + "/sample.pcap", "--out", out, "--local-networks", "141.142.0.0/16",
+                         "--feed", pcaps + "/sample-feeds/osquery-socket-events.log", "--feed", pcaps + "/sample-feeds/endpoint.ndjson",
+                         "--inventory", pcaps + "/sample-feeds/inventory"])
+        #expect(r.status == 0, "\(r.err)")
+        // The bad line of the osquery log is named with its line number and reason; its neighbours count.
+        #expect(r.err.contains("osquery-socket-events.log:3: osquery: row 1 of 'socket_events': 'pid' is not a process id"), "\(r.err)")
+        #expect(r.err.contains("3 lines, 2 records (osquery 3), 0 rows not used, 1 skipped"), "\(r.err)")
+        #expect(r.err.contains("inventory \(pcaps)/sample-feeds/inventory: 1 launchd jobs"))
+        #expect(r.err.contains("exact: 2 flows (13.3%)") && r.err.contains("clock skew: ws-118 2.107 s (2 matches)"), "\(r.err)")
+        let summary = try String(contentsOfFile: out + "/attribution.json", encoding: .utf8)
+        #expect(summary.contains("\"feed_problems\":1") && summary.contains("\"inventory_agents\":1"))
+        let conn = try String(contentsOfFile: out + "/conn.log", encoding: .utf8)
+        #expect(conn.contains("\tattribution.method\t") && conn.contains("\tquietwire.agent.label\t"))
+    }
+
+    @Test func feedErrorsSayWhatToDo() throws {
+        let get = Fixtures.path("real/zeek__get.pcap")
+        let missing = try run(["logs", "--out", "/tmp/qw-x", "--feed", "/nonexistent/feed.ndjson", get])
+        #expect(missing.status == 1 && missing.err.contains("cannot open feed /nonexistent/feed.ndjson"), "\(missing.err)")
+        let inventory = try run(["logs", "--out", "/tmp/qw-x", "--inventory", "/nonexistent", get])
+        #expect(inventory.status == 1 && inventory.err.contains("one folder per host id"), "\(inventory.err)")
+        let format = try run(["logs", "--out", "/tmp/qw-x", "--feed", get, "--feed-format", "syslog", get])
+        #expect(format.status != 0 && format.err.contains("native, osquery, ecs, lsof"))
+        let stdin = try run(["logs", "--out", "/tmp/qw-x", "--feed", "-", "-"])
+        #expect(stdin.status != 0 && stdin.err.contains("not both"))
+        let skew = try run(["logs", "--out", "/tmp/qw-x", "--max-clock-skew", "1", "--clock-skew-tolerance", "5", get])
+        #expect(skew.status != 0 && skew.err.contains("--max-clock-skew"))
+        let interval = try run(["collect", "--interval", "0"])
+        #expect(interval.status != 0 && interval.err.contains("--interval"))
+    }
+
     @Test func helpExplainsDecode() throws {
         let r = try run(["decode", "--help"])
         #expect(r.out.contains("--stats-only") && r.out.contains("pcapng"))
