@@ -29,6 +29,9 @@ public final class Correlator {
 
     struct Entry {
         var time: Int64
+        /// The latest time a repeated snapshot of the same socket saw it (a re-report extends
+        /// the entry instead of adding one, so a long-lived socket's chain does not grow).
+        var until: Int64
         var process: Int32
         var host: Int32
         var source: UInt16
@@ -98,7 +101,7 @@ public final class Correlator {
     /// Skew samples kept per host (the most recent).
     static let maximumSkewSamples = 256
 
-    /// Socket records indexed.
+    /// Socket entries indexed (repeated snapshots of one open socket share an entry).
     public var socketCount: Int { entries.count }
 
     public init(settings: Settings = Settings()) {
@@ -153,7 +156,17 @@ public final class Correlator {
         agents.note(host: s.hostID, s.process)
         let index = Int32(entries.count)
         let local = s.localAddress ?? .unspecified
-        var entry = Entry(time: s.time.nanoseconds, process: process, host: host, source: intern(source: s.source), event: s.event,
+        let time = s.time.nanoseconds
+        if let a = s.localAddress, a.value != 0 { hosts.learn(a, host: s.hostID, at: s.time) }
+        // A snapshot of a socket whose latest entry is still open extends that entry.
+        let head = s.remoteAddress.map { exact[ExactKey(local: local, remote: $0, localPort: s.localPort, remotePort: s.remotePort, transport: s.transport)] }
+            ?? byPort[PortKey(local: local, localPort: s.localPort, transport: s.transport)]
+        if s.event == .snapshot, let head, entries[Int(head)].host == host, entries[Int(head)].process == process,
+           entries[Int(head)].event != .close, entries[Int(head)].remote == s.remoteAddress, time >= entries[Int(head)].time {
+            entries[Int(head)].until = max(entries[Int(head)].until, time)
+            return
+        }
+        var entry = Entry(time: time, until: time, process: process, host: host, source: intern(source: s.source), event: s.event,
                           next: -1, nextByPort: -1, nextByDestination: -1, remote: s.remoteAddress, remotePort: s.remotePort)
         if let remote = s.remoteAddress {
             let key = ExactKey(local: local, remote: remote, localPort: s.localPort, remotePort: s.remotePort, transport: s.transport)
@@ -163,7 +176,6 @@ public final class Correlator {
         }
         entry.nextByPort = byPort.updateValue(index, forKey: PortKey(local: local, localPort: s.localPort, transport: s.transport)) ?? -1
         entries.append(entry)
-        if let a = s.localAddress, a.value != 0 { hosts.learn(a, host: s.hostID, at: s.time) }
     }
 
     /// Lifetimes of the entries on one chain, oldest first: per host and process, a close ends
@@ -183,11 +195,11 @@ public final class Correlator {
         var open: [Int32: Int] = [:]  // process -> index in result
         for e in list {
             if let k = open[e.process], !result[k].closed {
-                result[k].last = e.time
+                result[k].last = max(result[k].last, e.until)
                 if e.event == .close { result[k].closed = true; open[e.process] = nil }
                 continue
             }
-            result.append(Lifetime(first: e.time, last: e.time, host: e.host, process: e.process, source: e.source,
+            result.append(Lifetime(first: e.time, last: e.until, host: e.host, process: e.process, source: e.source,
                                    opened: e.event == .open ? e.time : nil, closed: e.event == .close))
             if e.event != .close { open[e.process] = result.count - 1 }
         }

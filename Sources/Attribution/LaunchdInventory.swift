@@ -50,11 +50,15 @@ public enum LaunchdInventory {
     /// The launchd job in one plist file's bytes.
     public static func agent(plist data: Data, hostID: String, path: String) throws(FeedLineError) -> AgentRecord {
         guard data.count <= maximumPlistBytes else { throw FeedLineError("larger than \(maximumPlistBytes) bytes") }
-        var parsed = try? PropertyListSerialization.propertyList(from: data, options: [], format: nil)
-        if parsed == nil, let stripped = withoutLeadingComments(data) {
+        // Only binary and XML plists reach Foundation: its old-style (OpenStep) text parser
+        // leaks memory on malformed input (found by the fuzzer), and launchd jobs are never in it.
+        var body = data
+        if !data.starts(with: Array("bplist".utf8)) {
+            guard let xml = xmlStart(data) else { throw FeedLineError("not a property list (XML or binary)") }
             // A comment before the XML declaration is not XML; launchd's own parser is lenient, so be too.
-            parsed = try? PropertyListSerialization.propertyList(from: stripped, options: [], format: nil)
+            body = xml
         }
+        let parsed = try? PropertyListSerialization.propertyList(from: body, options: [], format: nil)
         guard let parsed else { throw FeedLineError("not a property list (XML or binary)") }
         guard let dict = parsed as? [String: Any] else { throw FeedLineError("not a launchd job: the top level is not a dictionary") }
         guard let label = dict["Label"] as? String, !label.isEmpty else { throw FeedLineError("not a launchd job: no Label") }
@@ -76,13 +80,19 @@ public enum LaunchdInventory {
         return nil
     }
 
-    /// The bytes from the first `<?xml` or `<plist` on, when XML comments or blank space precede it.
-    static func withoutLeadingComments(_ data: Data) -> Data? {
-        let bytes = [UInt8](data.prefix(64 * 1024))
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard text.hasPrefix("<!--") || text.first?.isWhitespace == true,
-              let r = text.range(of: "<?xml") ?? text.range(of: "<plist") else { return nil }
-        let offset = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
+    /// The bytes from the XML declaration or `<plist` on, past leading blank space and XML
+    /// comments; nil when the data does not start that way.
+    static func xmlStart(_ data: Data) -> Data? {
+        let text = String(decoding: data.prefix(64 * 1024), as: UTF8.self)
+        var rest = Substring(text)
+        while true {
+            rest = rest.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
+            guard rest.hasPrefix("<!--") else { break }
+            guard let end = rest.range(of: "-->") else { return nil }
+            rest = rest[end.upperBound...]
+        }
+        guard rest.hasPrefix("<?xml") || rest.hasPrefix("<plist") || rest.hasPrefix("<!DOCTYPE") else { return nil }
+        let offset = text.utf8.distance(from: text.startIndex, to: rest.startIndex)
         return data.subdata(in: data.startIndex + offset..<data.endIndex)
     }
 }

@@ -186,3 +186,22 @@ import Testing
         #expect(q.drain().map(\.0.connection.originatorPort) == [2, 3])
     }
 }
+
+extension CorrelatorTests {
+    @Test func repeatedSnapshotsOfOneSocketExtendOneEntry() {
+        let c = Correlator()
+        for k in 0..<1000 {
+            c.ingest([Self.socket("h", pid: 9, .snapshot, at: Double(k * 60), "10.0.0.5", 5353, nil, 0, proto: 17)])
+            c.ingest([Self.socket("h", pid: 7, .snapshot, at: Double(k * 60), "10.0.0.5", 50000, "1.1.1.1", 443)])
+        }
+        #expect(c.socketCount == 2)
+        // The extended lifetime still answers at its end, and a close ends it.
+        let late = c.attribute(Self.flow("10.0.0.5", 50000, "1.1.1.1", 443, at: 59_000))
+        #expect(late.method == .exact && late.process?.pid == 7)
+        c.ingest([Self.socket("h", pid: 7, .close, at: 60_000, "10.0.0.5", 50000, "1.1.1.1", 443),
+                  Self.socket("h", pid: 8, .snapshot, at: 61_000, "10.0.0.5", 50000, "1.1.1.1", 443)])
+        #expect(c.socketCount == 4)
+        #expect(c.attribute(Self.flow("10.0.0.5", 50000, "1.1.1.1", 443, at: 61_000)).process?.pid == 8)
+        #expect(c.attribute(Self.flow("10.0.0.5", 5353, "224.0.0.251", 5353, proto: 17, at: 30_000)).process?.pid == 9)
+    }
+}

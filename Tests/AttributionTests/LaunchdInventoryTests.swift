@@ -33,7 +33,9 @@ import Testing
 
     @Test func hostilePlistBytesAreReportedNotTrapped() {
         let cases: [(Data, String)] = [
-            (Data("garbage".utf8), "not a dictionary"),  // OpenStep text: a plain string
+            (Data("garbage".utf8), "not a property list"),
+            (Data("{ Label = x; Program = /bin/sh; }".utf8), "not a property list"),  // OpenStep text is no launchd job
+            (Data("<!-- unterminated comment".utf8), "not a property list"),
             (Data("bplist00\u{0}\u{1}".utf8), "not a property list"),
             (Data(#"<?xml version="1.0"?><plist version="1.0"><dict><key>Label</key><string>x</string></dict></plist>"#.utf8), "neither Program"),
             (Data(#"<?xml version="1.0"?><plist version="1.0"><dict><key>Program</key><string>/x</string></dict></plist>"#.utf8), "no Label"),
