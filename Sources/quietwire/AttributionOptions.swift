@@ -9,7 +9,7 @@ struct AttributionOptions: ParsableArguments {
         valueName: "file"))
     var feeds: [String] = []
 
-    @Option(help: "Read every --feed as this format instead of detecting it: native, osquery, ecs or lsof.")
+    @Option(help: ArgumentHelp("Read every --feed as this format instead of detecting it: native, osquery, ecs or lsof.", valueName: "format"))
     var feedFormat: String?
 
     @Option(name: .customLong("inventory"), help: ArgumentHelp(
@@ -17,10 +17,10 @@ struct AttributionOptions: ParsableArguments {
         valueName: "dir"))
     var inventories: [String] = []
 
-    @Option(help: "Endpoint clock difference, in seconds, still matched at full confidence.")
+    @Option(help: ArgumentHelp("Endpoint clock difference, in seconds, still matched at full confidence.", valueName: "seconds"))
     var clockSkewTolerance: Double = 2
 
-    @Option(help: "Largest endpoint clock skew, in seconds, searched for when matching sockets to flows.")
+    @Option(help: ArgumentHelp("Largest endpoint clock skew, in seconds, searched for when matching sockets to flows; each host's skew is estimated from its exact matches.", valueName: "seconds"))
     var maxClockSkew: Double = 300
 
     func validate() throws {
