@@ -16,6 +16,9 @@ public final class ZeekLogSet {
     public let weird: WeirdLogWriter
     /// Attributes each flow to its endpoint process when feeds were given (conn.log then has the attribution columns).
     public let attributor: FlowAttributor?
+    /// Sees every finished (not interim) flow with its attribution after it is written (the
+    /// detection engine of `analyze`).
+    public var observer: ((FlowRecord, Attribution) -> Void)?
 
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat, attributor: FlowAttributor? = nil) throws(OutputError) {
@@ -48,7 +51,11 @@ public final class ZeekLogSet {
     /// Writes what the flow table finished: flows and every dissector's rows.
     public func write(from table: FlowTable) {
         if !table.finished.isEmpty {
-            for r in table.drain() { (r.interim ? connLong : conn).write(r, attribution: attributor?.attribute(r)) }
+            for r in table.drain() {
+                let a = attributor?.attribute(r)
+                (r.interim ? connLong : conn).write(r, attribution: a)
+                if !r.interim, let observer { observer(r, a ?? .none) }
+            }
         }
         if !table.dns.completed.isEmpty { for t in table.dns.drain() { dns.write(t) } }
         if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }

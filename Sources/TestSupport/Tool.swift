@@ -41,7 +41,7 @@ public enum Tool {
         process.environment = env
         let out = Pipe()
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("qw-tool-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let errHandle = try FileHandle(forWritingTo: errURL)
         defer { try? errHandle.close(); try? FileManager.default.removeItem(at: errURL) }
         process.standardOutput = out

@@ -49,7 +49,7 @@ struct Collect: ParsableCommand {
         #if os(Linux)
         let handle: FileHandle
         if let out {
-            if !FileManager.default.fileExists(atPath: out) { FileManager.default.createFile(atPath: out, contents: nil) }
+            if !FileManager.default.fileExists(atPath: out) { _ = FileManager.default.createFile(atPath: out, contents: nil) }
             guard let h = FileHandle(forWritingAtPath: out) else {
                 StandardError.write("quietwire: cannot write \(out): check the directory exists and is writable")
                 throw ExitCode(1)

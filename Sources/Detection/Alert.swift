@@ -1,0 +1,45 @@
+import Attribution
+import Flows
+import SensorCore
+
+/// One episode: an agent whose primary channel went quiet or failed, and the new channel it
+/// fell back to, with the score's reasons (DETECTION.md 3.12).
+public struct Alert: Sendable {
+    public var agent: AgentKey
+    /// The agent's job record (plist or unit) when the inventory had it.
+    public var job: AgentRecord?
+    /// The attribution of the first fallback flow.
+    public var attribution: Attribution
+    public var primary: ChannelKey
+    /// The primary's typical interval between sessions, seconds.
+    public var primaryInterval: Double
+    /// Start of the primary's last successful session before the fallback.
+    public var primaryLastSeen: Timestamp
+    /// Seconds the primary had been silent when the fallback started (0 when it was failing, not silent).
+    public var quietSeconds: Double
+    public var fallback: ChannelKey
+    /// The fallback's flows, oldest first (at most `maximumFlowsListed`).
+    public var flows: [FlowRecord]
+    public var reasons: [Reason]
+    public var score: Double
+    /// 1 low (hunt lead), 2 medium, 3 high.
+    public var severity: Int
+    /// ATT&CK techniques: T1008 always, plus the fallback's own (T1071.004 DNS, T1095 ICMP or
+    /// raw transport, T1571 non-standard port).
+    public var techniques: [String]
+
+    public static let maximumFlowsListed = 20
+
+    /// When the first fallback flow started.
+    public var start: Timestamp { flows.first?.start ?? primaryLastSeen }
+
+    /// 0-100 from the score: 6 or more is 100.
+    public var riskScore: Int { max(0, min(100, Int((score / 6 * 100).rounded()))) }
+
+    /// One readable sentence.
+    public var message: String {
+        let who = agent.label ?? agent.program ?? "process"
+        let how = quietSeconds > 0 ? "went quiet for \(Int(quietSeconds)) s" : "started failing"
+        return "\(who) on \(agent.host): primary channel \(primary) \(how), then it used \(fallback)"
+    }
+}

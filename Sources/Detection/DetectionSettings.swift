@@ -1,0 +1,30 @@
+/// The detection engine's parameters (DETECTION.md 3.2, 3.3, 3.12); the defaults are the
+/// reference's starting points. Times are seconds.
+public struct DetectionSettings: Sendable {
+    /// Flows of a channel closer than this are one session.
+    public var sessionGap: Double = 30
+    /// Sessions a channel needs to be an agent's primary.
+    public var minimumPrimarySessions = 6
+    /// Quiet when the gap exceeds `max(k·T, T + z·σ, minimumQuiet)`.
+    public var quietMultiple: Double = 3
+    public var quietDeviations: Double = 5
+    public var minimumQuiet: Double = 600
+    /// Failed attempts on the primary that count as failure evidence, and the window they fall in
+    /// (at least `failureWindow`, else the primary's interval).
+    public var failuresForEvidence = 3
+    public var failureWindow: Double = 300
+    /// A candidate may start this many intervals before the quiet onset…
+    public var windowBeforeIntervals: Double = 2
+    /// …and until `max(windowAfter, windowAfterIntervals·T)` after it, at most `windowCap`.
+    public var windowAfter: Double = 6 * 3600
+    public var windowAfterIntervals: Double = 10
+    public var windowCap: Double = 7 * 86_400
+    /// Score thresholds: high, medium, and the hunt lead (low severity).
+    public var highScore: Double = 4
+    public var mediumScore: Double = 3
+    public var leadScore: Double = 2
+    /// The part of the input (by time) that only trains baselines when no stored baseline exists.
+    public var warmupFraction: Double = 0.5
+
+    public init() {}
+}

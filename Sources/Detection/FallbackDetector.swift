@@ -1,0 +1,244 @@
+import Attribution
+import Foundation
+import Flows
+import SensorCore
+
+/// The quiet-then-fallback analytic (MITRE AN1378; DETECTION.md 3.2, 3.3, 3.5, 3.12) over a
+/// finished capture: every flow is observed; at the end, the first `warmupFraction` of the
+/// time span trains each background agent's baseline (its channels, its primary channel and
+/// the primary's rhythm), and the rest is judged. A channel new for the agent that starts
+/// within the fallback window of the primary going quiet (silent past
+/// `max(k·T, T + z·σ, minimumQuiet)`) or failing (repeated failed attempts) is scored from
+/// named reasons; an episode scoring at least `leadScore` is an alert.
+///
+/// Gaps are measured in wall time: host sleep is not yet modelled (awake time needs host
+/// activity or sleep events from the endpoints).
+public final class FallbackDetector {
+    public let settings: DetectionSettings
+    public let domains: PublicSuffixList
+
+    struct Event {
+        var flow: FlowRecord
+        var attribution: Attribution
+        var channel: ChannelKey
+        var failed: Bool
+        var start: Int64 { flow.start.nanoseconds }
+    }
+
+    private var events: [AgentKey: [Event]] = [:]
+    private var jobs: [AgentKey: AgentRecord] = [:]
+    /// When any host first reached each destination identity (organisation first-seen).
+    private var orgFirstSeen: [String: Int64] = [:]
+    /// Hosts (by id, else address) whose flows carried a DNS name: they use plain DNS.
+    private var hostsUsingDNS: Set<String> = []
+    private var first = Int64.max
+    private var last = Int64.min
+
+    /// What the run found beside alerts, for the summary.
+    public struct Summary: Sendable {
+        public var agents = 0
+        /// Agents whose baseline had no channel with enough sessions to be a primary.
+        public var insufficientBaseline = 0
+        public var withPrimary = 0
+        public var candidates = 0
+        public var warmupEnd: Timestamp = .zero
+    }
+
+    public private(set) var summary = Summary()
+
+    public init(settings: DetectionSettings = DetectionSettings(), domains: PublicSuffixList) {
+        self.settings = settings
+        self.domains = domains
+    }
+
+    /// Conn states of an attempt that did not get through (Zeek conn.log): no answer, rejected,
+    /// reset before data, or half-open.
+    static let failedStates: Set<String> = ["S0", "REJ", "RSTOS0", "RSTRH", "SH", "SHR"]
+
+    /// Takes one finished flow and its attribution (any order).
+    public func observe(_ r: FlowRecord, _ a: Attribution) {
+        guard !r.interim else { return }
+        let start = r.start.nanoseconds
+        first = min(first, start)
+        last = max(last, r.end.nanoseconds)
+        let channel = ChannelKey(r, domains: domains)
+        orgFirstSeen[channel.destination] = min(orgFirstSeen[channel.destination] ?? .max, start)
+        let hostName = a.hostID ?? r.connection.originator.description
+        if r.resolvedName != nil || r.serverName != nil { hostsUsingDNS.insert(hostName) }
+        guard let agent = AgentKey(a), agent.label != nil else { return }
+        if jobs[agent] == nil, let job = a.agent { jobs[agent] = job }
+        events[agent, default: []].append(Event(flow: r, attribution: a, channel: channel, failed: Self.failedStates.contains(r.connState)))
+    }
+
+    /// Judges everything observed; alerts ordered by start.
+    public func finish() -> [Alert] {
+        guard first <= last else { return [] }
+        let warmupEnd = first + Int64(Double(last - first) * min(max(settings.warmupFraction, 0), 1))
+        summary = Summary(warmupEnd: Timestamp(nanoseconds: warmupEnd))
+        var alerts: [Alert] = []
+        for agent in events.keys.sorted() {
+            summary.agents += 1
+            let list = events[agent]!.sorted { $0.start < $1.start }
+            alerts += judge(agent, list, warmupEnd: warmupEnd)
+        }
+        return alerts.sorted { $0.start < $1.start }
+    }
+
+    /// Session start times of a channel's flows (flows closer than `sessionGap` are one session).
+    func sessions(_ list: [Event]) -> [(start: Int64, succeeded: Bool)] {
+        let gap = Int64(settings.sessionGap * 1e9)
+        var result: [(Int64, Bool)] = []
+        var lastStart = Int64.min
+        for e in list {
+            if result.isEmpty || e.start - lastStart > gap {
+                result.append((e.start, !e.failed))
+            } else if !e.failed {
+                result[result.count - 1].1 = true
+            }
+            lastStart = e.start
+        }
+        return result
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let s = values.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    private func judge(_ agent: AgentKey, _ events: [Event], warmupEnd: Int64) -> [Alert] {
+        // Flows without payload take the protocol of the channel they tried to reach.
+        let identified = Dictionary(events.filter { $0.channel.proto != ChannelKey.noPayload }.map {
+            ("\($0.channel.destination) \($0.channel.transport) \($0.channel.port)", $0.channel.proto)
+        }, uniquingKeysWith: { a, _ in a })
+        let list = events.map { e -> Event in
+            guard e.channel.proto == ChannelKey.noPayload else { return e }
+            var e = e
+            e.channel.proto = identified["\(e.channel.destination) \(e.channel.transport) \(e.channel.port)"] ?? "unknown"
+            return e
+        }
+        let baseline = list.filter { $0.start < warmupEnd }
+        let byChannel = Dictionary(grouping: baseline, by: \.channel)
+        // Primary: the channel with the most activity mass (active days × log(1 + sessions)).
+        var primary: (ChannelKey, Double)?
+        for (channel, flows) in byChannel {
+            let s = sessions(flows)
+            guard s.filter(\.succeeded).count >= settings.minimumPrimarySessions else { continue }
+            let days = Set(flows.map { $0.start / 86_400_000_000_000 }).count
+            let mass = Double(days) * log(1 + Double(s.count))
+            if primary == nil || mass > primary!.1 || (mass == primary!.1 && channel.description < primary!.0.description) {
+                primary = (channel, mass)
+            }
+        }
+        guard let primaryChannel = primary?.0 else {
+            summary.insufficientBaseline += 1
+            return []
+        }
+        summary.withPrimary += 1
+        let baselineSessions = sessions(byChannel[primaryChannel]!).filter(\.succeeded).map(\.start)
+        let gaps = zip(baselineSessions.dropFirst(), baselineSessions).map { Double($0 - $1) / 1e9 }
+        let interval = Self.median(gaps)
+        let spread = 1.4826 * Self.median(gaps.map { abs($0 - interval) })
+        let job = jobs[agent]
+        let expected = max(interval, Double(job?.startInterval ?? 0))
+        let quietAfter = max(settings.quietMultiple * expected, expected + settings.quietDeviations * spread, settings.minimumQuiet)
+        let windowAfter = min(settings.windowCap, max(settings.windowAfter, settings.windowAfterIntervals * expected))
+        let windowBefore = settings.windowBeforeIntervals * expected
+
+        let known = Set(byChannel.keys)
+        let primaryEvents = list.filter { $0.channel == primaryChannel }
+        let primarySessions = sessions(primaryEvents)
+        // Candidates: channels new for the agent after the warm-up, by their first flow.
+        var candidates: [ChannelKey: [Event]] = [:]
+        for e in list where e.start >= warmupEnd && !known.contains(e.channel) { candidates[e.channel, default: []].append(e) }
+        var alerts: [Alert] = []
+        for (channel, flows) in candidates.sorted(by: { $0.value[0].start < $1.value[0].start }) {
+            summary.candidates += 1
+            let c = flows[0].start
+            let okBefore = primarySessions.filter { $0.succeeded && $0.start < c }
+            guard let previous = okBefore.last?.start else { continue }
+            let next = primarySessions.first { $0.succeeded && $0.start > previous }?.start ?? last
+            let gap = Double(next - previous) / 1e9
+            let onset = previous + Int64(expected * 1e9)
+            let inWindow = { (from: Int64) in
+                c >= from - Int64(windowBefore * 1e9) && c <= from + Int64(windowAfter * 1e9)
+            }
+            let quiet = gap > quietAfter && inWindow(onset)
+            let failureSpan = Int64(max(settings.failureWindow, expected) * 1e9)
+            let failures = primaryEvents.filter { $0.failed && $0.start > previous && $0.start <= c + failureSpan }
+            let failing = failures.count >= settings.failuresForEvidence && inWindow(failures[0].start)
+            guard quiet || failing else { continue }
+
+            var reasons: [Reason] = []
+            if quiet {
+                reasons.append(Reason("QUIET_PRIMARY", 0, "no successful \(primaryChannel) session for \(Int(gap)) s, \(fmt(gap / max(expected, 1)))× its \(Int(expected)) s interval (quiet past \(Int(quietAfter)) s)"))
+            }
+            if failing {
+                let states = Set(failures.map(\.flow.connState)).sorted().joined(separator: ",")
+                reasons.append(Reason("PRIMARY_FAILING", 0.5, "\(failures.count) failed attempts on the primary (\(states)) after its last success"))
+            }
+            reasons += score(agent: agent, job: job, primary: primaryChannel, fallback: channel, flows: flows,
+                             baseline: baseline, warmupEnd: warmupEnd, onset: failing && !quiet ? failures[0].start : onset, expected: expected)
+            let total = reasons.reduce(0) { $0 + $1.weight }
+            guard total >= settings.leadScore else { continue }
+            let severity = total >= settings.highScore ? 3 : total >= settings.mediumScore ? 2 : 1
+            var techniques = ["T1008"]
+            if channel.proto == "dns" { techniques.append("T1071.004") }
+            if channel.transport == "icmp" || channel.proto == "unknown" { techniques.append("T1095") }
+            if reasons.contains(where: { $0.code == "PORT_PROTO_MISMATCH" }) { techniques.append("T1571") }
+            alerts.append(Alert(agent: agent, job: job, attribution: flows[0].attribution, primary: primaryChannel,
+                                primaryInterval: expected, primaryLastSeen: Timestamp(nanoseconds: previous),
+                                quietSeconds: quiet ? Double(c - previous) / 1e9 : 0, fallback: channel,
+                                flows: flows.prefix(Alert.maximumFlowsListed).map(\.flow), reasons: reasons, score: total,
+                                severity: severity, techniques: techniques))
+        }
+        return alerts
+    }
+
+    private func fmt(_ v: Double) -> String { String(Double(Int((v * 10).rounded())) / 10) }
+
+    /// The unusualness of a fallback channel (DETECTION.md 3.5, 3.9, 3.10, 3.12 weights).
+    private func score(agent: AgentKey, job: AgentRecord?, primary: ChannelKey, fallback: ChannelKey, flows: [Event],
+                       baseline: [Event], warmupEnd: Int64, onset: Int64, expected: Double) -> [Reason] {
+        var reasons: [Reason] = []
+        let first = flows[0]
+        let usedTransports = Set(baseline.map { "\($0.channel.transport)/\($0.channel.proto)" })
+        let unusual = fallback.transport == "icmp" || fallback.transport.hasPrefix("ip") || fallback.proto == "unknown" || fallback.proto == "dns"
+        if unusual && !usedTransports.contains("\(fallback.transport)/\(fallback.proto)") {
+            reasons.append(Reason("NEW_TRANSPORT", 2.0, "\(fallback.transport)/\(fallback.proto) never used by this agent before (it used \(usedTransports.sorted().joined(separator: ", ")))"))
+        }
+        let usedPorts = Set(baseline.filter { $0.channel.transport == fallback.transport }.map(\.channel.port))
+        if fallback.port != 0 && !usedPorts.contains(fallback.port) {
+            reasons.append(Reason("NEW_PORT", 0.5, "\(fallback.transport) port \(fallback.port) never used by this agent before"))
+        }
+        if !baseline.contains(where: { $0.channel.destination == fallback.destination }) {
+            let orgNew = (orgFirstSeen[fallback.destination] ?? .max) >= warmupEnd
+            reasons.append(Reason("NEW_DEST", orgNew ? 1.5 : 0.5, orgNew
+                ? "\(fallback.destination) is new for this agent and for every host during the baseline"
+                : "\(fallback.destination) is new for this agent (other hosts reached it before)"))
+        }
+        if let portService = first.flow.portService, portService != fallback.proto, fallback.proto != "unknown" || ["ssl", "http", "dns", "quic"].contains(portService) {
+            reasons.append(Reason("PORT_PROTO_MISMATCH", 1.5, "\(fallback.proto) on \(fallback.transport) port \(first.flow.connection.responderPort), which usually carries \(portService)"))
+        }
+        let hostName = first.attribution.hostID ?? first.flow.connection.originator.description
+        if fallback.isAddress && hostsUsingDNS.contains(hostName) {
+            reasons.append(Reason("DIRECT_IP_NO_DNS", 1.0, "to \(first.flow.connection.responder) with no DNS answer or server name, from a host that uses DNS"))
+        }
+        let executable = agent.program ?? first.attribution.process?.executable
+        let platform = VendorFallbackPairs.isApplePlatform(executable, teamID: agent.teamID)
+        if let label = agent.label, label.hasPrefix("com.apple."), !platform {
+            reasons.append(Reason("LABEL_MASQUERADE", 1.5, "label \(label) but \(executable ?? "the program") is not an Apple platform binary (team id \(agent.teamID ?? "none"))"))
+        }
+        if job?.plistPath?.hasSuffix(".plist") == true, agent.teamID == nil, !platform {
+            reasons.append(Reason("UNSIGNED_AGENT", 1.0, "launchd job \(agent.label ?? "?") runs \(executable ?? "a program") with no code-signing team id"))
+        }
+        if flows[0].start - onset <= Int64(2 * expected * 1e9) {
+            reasons.append(Reason("TIGHT_SWITCH", 0.5, "the fallback started \(Int(Double(flows[0].start - onset) / 1e9)) s after the primary's onset of trouble"))
+        }
+        let signer = platform ? VendorFallbackPairs.appleSigner : agent.teamID
+        if let pair = VendorFallbackPairs.pair(signer: signer, from: primary, to: fallback) {
+            reasons.append(Reason("VENDOR_FALLBACK_PAIR", -2.5, pair.note))
+        }
+        return reasons
+    }
+}

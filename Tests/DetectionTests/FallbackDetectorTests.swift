@@ -1,0 +1,160 @@
+import Attribution
+import Flows
+import SensorCore
+import Testing
+@testable import Detection
+
+/// The analytic on agents whose right verdict is known by construction: malicious fallbacks
+/// (ICMP after silence, raw TCP right after the primary fails) and benign traps (a quiet agent
+/// that comes back, CDN address churn, Zoom's documented UDP 8801 to TCP 443 fallback, an agent
+/// without enough baseline, a process of no job).
+@Suite struct FallbackDetectorTests {
+    static let domains = PublicSuffixList(rules: "com\nnet\norg\nus\nzoom.us\nco.uk\n")
+    static let hour = 3600.0
+
+    struct Agent {
+        var host = "mac-01"
+        var address = "10.0.0.5"
+        var label: String? = "com.example.updater"
+        var executable = "/Library/Application Support/Example/updater"
+        var teamID: String? = "EXAMPLE123"
+        var startInterval: Int? = nil
+
+        var attribution: Attribution {
+            var job: AgentRecord?
+            if let label {
+                job = AgentRecord(hostID: host, label: label, plistPath: "/Library/LaunchAgents/\(label).plist", programArguments: [executable],
+                                  startInterval: startInterval, source: "plist")
+            }
+            return Attribution(method: .exact, source: "native", confidence: 1, hostID: host,
+                               process: ProcessIdentity(pid: 100, executable: executable, teamID: teamID), agent: job, agentMethod: label == nil ? nil : .executable)
+        }
+    }
+
+    /// One flow of `agent` at hour `t`.
+    static func flow(_ agent: Agent, at t: Double, to responder: String, _ port: UInt16, proto: UInt8 = 6, service: [String] = ["ssl"],
+                     name: String? = nil, state: String = "SF", portService: String? = "ssl", localPort: UInt16 = 50000) -> (FlowRecord, Attribution) {
+        let start = Timestamp(nanoseconds: 1_795_946_400_000_000_000 + Int64(t * hour * 1e9))
+        let r = FlowRecord(start: start, end: Timestamp(nanoseconds: start.nanoseconds + 2_000_000_000),
+                           connection: ConnectionID(uid: "C", originator: IPAddress(agent.address)!, originatorPort: localPort,
+                                                    responder: IPAddress(responder)!, responderPort: port, proto: proto),
+                           service: service, connState: state, history: state == "S0" ? "S" : "ShADadFf", originatorBytes: state == "S0" ? 0 : 100, responderBytes: state == "S0" ? 0 : 100,
+                           originatorPackets: 5, responderPackets: 5, originatorIPBytes: 400, responderIPBytes: 400, missedBytes: 0,
+                           localOriginator: true, localResponder: false, vlan: 0, communityID: "1:abc", resolvedName: name,
+                           serverName: name, originatorEntropy: nil, portService: portService, tunnelled: false, interim: false)
+        return (r, agent.attribution)
+    }
+
+    /// Hourly TLS check-ins of `agent` to updates.example.com from hour `from` to `to` (exclusive).
+    static func beacon(_ agent: Agent, from: Int, to: Int, every: Double = 1, address: String = "93.184.216.34") -> [(FlowRecord, Attribution)] {
+        stride(from: Double(from), to: Double(to), by: every).map { flow(agent, at: $0, to: address, 443, name: "updates.example.com") }
+    }
+
+    static func run(_ flows: [(FlowRecord, Attribution)], settings: DetectionSettings = DetectionSettings()) -> ([Alert], FallbackDetector) {
+        let d = FallbackDetector(settings: settings, domains: domains)
+        for (r, a) in flows { d.observe(r, a) }
+        return (d.finish(), d)
+    }
+
+    @Test func icmpAfterTheUpdaterWentQuietIsAHighAlert() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        for k in 0..<120 { flows.append(Self.flow(agent, at: 52 + Double(k) / 6, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
+        let (alerts, detector) = Self.run(flows)
+        #expect(alerts.count == 1)
+        let alert = try #require(alerts.first)
+        #expect(alert.severity == 3 && alert.score == 4.5, "\(alert.reasons)")
+        #expect(alert.reasons.map(\.code) == ["QUIET_PRIMARY", "NEW_TRANSPORT", "NEW_DEST", "DIRECT_IP_NO_DNS"])
+        #expect(alert.primary.description == "example.com tcp/443 ssl" && alert.fallback.description == "203.0.113.0/24 icmp/* unknown")
+        #expect(alert.primaryInterval == 3600 && abs(alert.quietSeconds - 5 * 3600) < 1)
+        #expect(alert.techniques == ["T1008", "T1095"] && alert.riskScore == 75)
+        #expect(alert.reasons[0].detail.contains("3.0× its 3600 s interval") || alert.reasons[0].detail.contains("its 3600 s interval"))
+        #expect(detector.summary.withPrimary == 1 && detector.summary.candidates == 1)
+    }
+
+    @Test func rawTCPRightAfterThePrimaryFailsIsAHighAlertWithFailureEvidence() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        // Three SYNs without an answer, then an unknown protocol on an odd port by address.
+        for k in 0..<3 { flows.append(Self.flow(agent, at: 48 + Double(k) * 0.05, to: "93.184.216.34", 443, service: [], name: "updates.example.com", state: "S0")) }
+        for k in 0..<30 { flows.append(Self.flow(agent, at: 48.2 + Double(k) / 2, to: "198.51.100.7", 4444, service: [], portService: nil)) }
+        let (alerts, _) = Self.run(flows)
+        let alert = try #require(alerts.first)
+        #expect(alerts.count == 1)
+        #expect(alert.reasons.map(\.code).contains("PRIMARY_FAILING") && alert.reasons.map(\.code).contains("NEW_TRANSPORT"))
+        #expect(alert.reasons.map(\.code).contains("TIGHT_SWITCH") && alert.severity == 3)
+        #expect(alert.fallback.port == 4444 && alert.flows.count == 20)
+    }
+
+    @Test func anAgentThatComesBackOnItsOwnChannelOrANewAddressOfItsDomainIsNoAlert() {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        // Silent for 12 h (a powered-off laptop), then back, through a new CDN address.
+        flows += Self.beacon(agent, from: 60, to: 96, address: "151.101.1.69")
+        let (alerts, detector) = Self.run(flows)
+        #expect(alerts.isEmpty)
+        #expect(detector.summary.candidates == 0)
+    }
+
+    @Test func zoomsDocumentedFallbackIsCreditedNotAlerted() {
+        let zoom = Agent(label: "us.zoom.ZoomDaemon", executable: "/Applications/zoom.us.app/Contents/MacOS/ZoomDaemon", teamID: "BJ4HAAB9B3")
+        var flows = (0..<48).map { Self.flow(zoom, at: Double($0), to: "170.114.52.2", 8801, proto: 17, service: [], name: "zoom.us", portService: nil) }
+        flows += (0..<20).map { Self.flow(zoom, at: 54 + Double($0), to: "170.114.52.3", 443, name: "zoom.us") }
+        let (alerts, _) = Self.run(flows)
+        #expect(alerts.isEmpty)
+        // The same move by an agent of another signer scores.
+        let other = Agent(label: "com.example.meet", executable: "/Applications/Meet.app/Contents/MacOS/meetd", teamID: "OTHER12345")
+        var moved = (0..<48).map { Self.flow(other, at: Double($0), to: "170.114.52.2", 8801, proto: 17, service: [], name: "zoom.us", portService: nil) }
+        moved += (0..<20).map { Self.flow(other, at: 54 + Double($0), to: "198.51.100.9", 443, service: [], portService: "ssl") }
+        let (scored, _) = Self.run(moved)
+        #expect(scored.count == 1 && scored.first?.reasons.contains { $0.code == "PORT_PROTO_MISMATCH" } == true)
+    }
+
+    @Test func noBaselineNoJobNoAlert() {
+        // Four sessions are too few for a primary.
+        let young = Agent()
+        var flows = Self.beacon(young, from: 0, to: 4)
+        flows += (0..<10).map { Self.flow(young, at: 30 + Double($0), to: "203.0.113.9", 0, proto: 1, service: [], portService: nil) }
+        let (alerts, detector) = Self.run(flows)
+        #expect(alerts.isEmpty && detector.summary.insufficientBaseline == 1)
+        // A process of no launchd job is not a background agent.
+        let app = Agent(label: nil)
+        var appFlows = Self.beacon(app, from: 0, to: 48)
+        appFlows += (0..<10).map { Self.flow(app, at: 60 + Double($0), to: "203.0.113.9", 0, proto: 1, service: [], portService: nil) }
+        #expect(Self.run(appFlows).0.isEmpty)
+    }
+
+    @Test func aMasqueradingAppleLabelWithoutSignatureAddsItsReasons() throws {
+        let fake = Agent(label: "com.apple.systemupdate", executable: "/Users/alice/Library/.cache/systemupdate", teamID: nil)
+        var flows = Self.beacon(fake, from: 0, to: 48)
+        flows += (0..<10).map { Self.flow(fake, at: 53 + Double($0), to: "198.51.100.20", 8443, service: ["ssl"], portService: nil) }
+        let (alerts, _) = Self.run(flows)
+        let codes = try #require(alerts.first).reasons.map(\.code)
+        #expect(codes.contains("LABEL_MASQUERADE") && codes.contains("UNSIGNED_AGENT") && codes.contains("NEW_PORT"))
+    }
+}
+
+@Suite struct PublicSuffixListTests {
+    @Test func registeredDomainsFollowTheListsRules() {
+        let psl = PublicSuffixList(rules: "// comment\ncom\nuk\nco.uk\n*.ck\n!www.ck\ngithub.io\nio\n")
+        #expect(psl.registeredDomain("updates.example.com") == "example.com")
+        #expect(psl.registeredDomain("Example.COM.") == "example.com")
+        #expect(psl.registeredDomain("a.b.example.co.uk") == "example.co.uk")
+        #expect(psl.registeredDomain("co.uk") == nil)
+        #expect(psl.registeredDomain("x.y.ck") == "x.y.ck")
+        #expect(psl.registeredDomain("www.ck") == "www.ck")
+        #expect(psl.registeredDomain("a.www.ck") == "www.ck")
+        #expect(psl.registeredDomain("someone.github.io") == "someone.github.io")
+        #expect(psl.registeredDomain("unlisted.tld") == "unlisted.tld")  // the implicit * rule
+        #expect(psl.registeredDomain("10.1.2.3") == nil && psl.registeredDomain("::1") == nil)
+        #expect(psl.registeredDomain("") == nil && psl.registeredDomain("a..com") == nil)
+    }
+
+    @Test func theShippedListIsComplete() throws {
+        let psl = try #require(PublicSuffixList.shipped)
+        #expect(psl.ruleCount > 8000)
+        #expect(psl.registeredDomain("foo.bar.example.co.uk") == "example.co.uk")
+        #expect(psl.registeredDomain("user.github.io") == "user.github.io")
+        #expect(psl.registeredDomain("a.b.s3.amazonaws.com") != "amazonaws.com")
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The demo scenario (TestSupport/DemoScenario, written by `ScenarioTool`) end to end through
+/// `quietwire analyze`: the generator is deterministic, and the alerts match the scenario's
+/// expected verdicts (one HIGH alert for the updater's fallback; the CDN churn and Zoom's
+/// documented fallback stay silent).
+@Suite struct DemoScenarioTests {
+    static func temporary(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("qw-\(name)-\(UUID().uuidString)").path
+    }
+
+    @Test func theGeneratorIsDeterministic() throws {
+        let a = Self.temporary("demo-a"), b = Self.temporary("demo-b")
+        defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+        try DemoScenario.write(to: a)
+        try DemoScenario.write(to: b)
+        for file in ["capture.pcap", "sockets.ndjson", "expected.ndjson", "inventory/mac-07/Library/LaunchAgents/com.example.updater.plist"] {
+            let x = try Data(contentsOf: URL(fileURLWithPath: a + "/" + file))
+            let y = try Data(contentsOf: URL(fileURLWithPath: b + "/" + file))
+            #expect(x == y && !x.isEmpty, "\(file) differs between two runs")
+        }
+    }
+
+    @Test func analyzeFindsExactlyTheExpectedAlerts() throws {
+        let dir = Self.temporary("demo")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try DemoScenario.write(to: dir)
+        let r = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/capture.pcap", "--feed", dir + "/sockets.ndjson",
+                                                          "--inventory", dir + "/inventory", "--out", dir + "/out"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("exact: 252 flows (100.0%)") && r.err.contains("3 background agents, 3 with a primary channel"), "\(r.err)")
+        #expect(r.out.contains("HIGH score 6.0") && r.out.contains("com.example.updater on mac-07"), "\(r.out)")
+        let alerts = try String(contentsOfFile: dir + "/out/alerts.ndjson", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        let expected = try String(contentsOfFile: dir + "/expected.ndjson", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        for verdict in expected {
+            let label = try #require(verdict["agent"] as? String)
+            let found = alerts.filter { $0["quietwire.agent.label"] as? String == label }
+            if verdict["verdict"] as? String == "none" {
+                #expect(found.isEmpty, "\(label) should not alert: \(found)")
+                continue
+            }
+            let alert = try #require(found.first, "no alert for \(label)")
+            #expect(found.count == 1)
+            #expect(alert["event.severity"] as? Int == verdict["severity"] as? Int)
+            let codes = (alert["quietwire.reasons"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(Set(verdict["reasons"] as? [String] ?? []).isSubset(of: Set(codes)), "\(codes)")
+            let fallback = alert["quietwire.fallback"] as? [String: Any]
+            #expect("\(fallback?["destination"] ?? "") \(fallback?["transport"] ?? "")/\(fallback?["port"] ?? "") \(fallback?["protocol"] ?? "")" == verdict["fallback"] as? String)
+            // The ECS contract: the fields other tools read.
+            for key in ["@timestamp", "event.start", "event.kind", "event.risk_score", "rule.id", "rule.name", "message", "host.id", "host.ip",
+                        "process.pid", "process.executable", "process.code_signature.team_id", "quietwire.agent.plist", "quietwire.primary",
+                        "quietwire.quiet_seconds", "quietwire.attribution", "destination.ip", "destination.port", "network.transport",
+                        "network.protocol", "network.community_id", "threat.technique.id"] {
+                #expect(alert[key] != nil, "alert lacks \(key)")
+            }
+            #expect(alert["@timestamp"] as? String == "2026-11-04T08:15:00.000000Z")
+            #expect(alert["process.pid"] as? Int == 812 && alert["destination.ip"] as? String == "198.51.100.7")
+        }
+    }
+}
