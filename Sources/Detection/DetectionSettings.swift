@@ -1,6 +1,10 @@
 /// The detection engine's parameters (DETECTION.md 3.2, 3.3, 3.12); the defaults are the
 /// reference's starting points. Times are seconds.
 public struct DetectionSettings: Sendable {
+    /// A host is awake within this many seconds of any of its flows. The reference's 5 minutes
+    /// assumes a Mac's constant background chatter; 15 keeps a host whose only traffic is a
+    /// few agents checking in every half hour awake.
+    public var awakeMargin: Double = 900
     /// Flows of a channel closer than this are one session.
     public var sessionGap: Double = 30
     /// Sessions a channel needs to be an agent's primary.

@@ -11,8 +11,8 @@ import SensorCore
 /// `max(k·T, T + z·σ, minimumQuiet)`) or failing (repeated failed attempts) is scored from
 /// named reasons; an episode scoring at least `leadScore` is an alert.
 ///
-/// Gaps are measured in wall time: host sleep is not yet modelled (awake time needs host
-/// activity or sleep events from the endpoints).
+/// Gaps are measured in awake time (`AwakeTime`): a host is awake within `awakeMargin` of any
+/// of its flows, so a laptop's sleep is not its agents' silence.
 public final class FallbackDetector {
     public let settings: DetectionSettings
     public let domains: PublicSuffixList
@@ -31,6 +31,8 @@ public final class FallbackDetector {
     private var orgFirstSeen: [String: Int64] = [:]
     /// Hosts (by id, else address) whose flows carried a DNS name: they use plain DNS.
     private var hostsUsingDNS: Set<String> = []
+    /// Flow start times per host (by id, else address), for awake time.
+    private var activity: [String: [Int64]] = [:]
     private var first = Int64.max
     private var last = Int64.min
 
@@ -65,6 +67,7 @@ public final class FallbackDetector {
         orgFirstSeen[channel.destination] = min(orgFirstSeen[channel.destination] ?? .max, start)
         let hostName = a.hostID ?? r.connection.originator.description
         if r.resolvedName != nil || r.serverName != nil { hostsUsingDNS.insert(hostName) }
+        activity[hostName, default: []].append(start)
         guard let agent = AgentKey(a), agent.label != nil else { return }
         if jobs[agent] == nil, let job = a.agent { jobs[agent] = job }
         events[agent, default: []].append(Event(flow: r, attribution: a, channel: channel, failed: Self.failedStates.contains(r.connState)))
@@ -135,8 +138,9 @@ public final class FallbackDetector {
             return []
         }
         summary.withPrimary += 1
+        let awake = AwakeTime(activity: activity[agent.host] ?? [], margin: Int64(settings.awakeMargin * 1e9))
         let baselineSessions = sessions(byChannel[primaryChannel]!).filter(\.succeeded).map(\.start)
-        let gaps = zip(baselineSessions.dropFirst(), baselineSessions).map { Double($0 - $1) / 1e9 }
+        let gaps = zip(baselineSessions.dropFirst(), baselineSessions).map { Double(awake.awake(from: $1, to: $0)) / 1e9 }
         let interval = Self.median(gaps)
         let spread = 1.4826 * Self.median(gaps.map { abs($0 - interval) })
         let job = jobs[agent]
@@ -158,7 +162,8 @@ public final class FallbackDetector {
             let okBefore = primarySessions.filter { $0.succeeded && $0.start < c }
             guard let previous = okBefore.last?.start else { continue }
             let next = primarySessions.first { $0.succeeded && $0.start > previous }?.start ?? last
-            let gap = Double(next - previous) / 1e9
+            let gap = Double(awake.awake(from: previous, to: next)) / 1e9
+            let wallGap = Double(next - previous) / 1e9
             let onset = previous + Int64(expected * 1e9)
             let inWindow = { (from: Int64) in
                 c >= from - Int64(windowBefore * 1e9) && c <= from + Int64(windowAfter * 1e9)
@@ -171,7 +176,7 @@ public final class FallbackDetector {
 
             var reasons: [Reason] = []
             if quiet {
-                reasons.append(Reason("QUIET_PRIMARY", 0, "no successful \(primaryChannel) session for \(Int(gap)) s, \(fmt(gap / max(expected, 1)))× its \(Int(expected)) s interval (quiet past \(Int(quietAfter)) s)"))
+                reasons.append(Reason("QUIET_PRIMARY", 0, "no successful \(primaryChannel) session for \(Int(gap)) s of awake time (\(Int(wallGap)) s wall), \(fmt(gap / max(expected, 1)))× its \(Int(expected)) s interval (quiet past \(Int(quietAfter)) s)"))
             }
             if failing {
                 let states = Set(failures.map(\.flow.connState)).sorted().joined(separator: ",")
@@ -188,7 +193,7 @@ public final class FallbackDetector {
             if reasons.contains(where: { $0.code == "PORT_PROTO_MISMATCH" }) { techniques.append("T1571") }
             alerts.append(Alert(agent: agent, job: job, attribution: flows[0].attribution, primary: primaryChannel,
                                 primaryInterval: expected, primaryLastSeen: Timestamp(nanoseconds: previous),
-                                quietSeconds: quiet ? Double(c - previous) / 1e9 : 0, fallback: channel,
+                                quietSeconds: quiet ? Double(awake.awake(from: previous, to: c)) / 1e9 : 0, fallback: channel,
                                 flows: flows.prefix(Alert.maximumFlowsListed).map(\.flow), reasons: reasons, score: total,
                                 severity: severity, techniques: techniques))
         }

@@ -50,9 +50,24 @@ import Testing
         stride(from: Double(from), to: Double(to), by: every).map { flow(agent, at: $0, to: address, 443, name: "updates.example.com") }
     }
 
-    static func run(_ flows: [(FlowRecord, Attribution)], settings: DetectionSettings = DetectionSettings()) -> ([Alert], FallbackDetector) {
+    /// The host's own background traffic (unattributed, every 10 minutes) while it is awake.
+    static func chatter(from: Double, to: Double, host: String = "mac-01") -> [(FlowRecord, Attribution)] {
+        stride(from: from, to: to, by: 1.0 / 6).map { t in
+            var none = Attribution.none
+            none.hostID = host
+            return (flow(Agent(host: host), at: t, to: "10.0.0.1", 123, proto: 17, service: [], portService: nil, localPort: 123).0, none)
+        }
+    }
+
+    /// Runs the detector; the host is awake over the whole span unless `asleep` says otherwise.
+    static func run(_ flows: [(FlowRecord, Attribution)], settings: DetectionSettings = DetectionSettings(),
+                    asleep: Range<Double>? = nil) -> ([Alert], FallbackDetector) {
         let d = FallbackDetector(settings: settings, domains: domains)
-        for (r, a) in flows { d.observe(r, a) }
+        let end = flows.map { $0.0.end.secondsDouble }.max() ?? 0
+        let hours = (end - 1_795_946_400) / hour
+        var background = chatter(from: 0, to: hours)
+        if let asleep { background.removeAll { asleep.contains(($0.0.start.secondsDouble - 1_795_946_400) / hour) } }
+        for (r, a) in flows + background { d.observe(r, a) }
         return (d.finish(), d)
     }
 
@@ -108,6 +123,22 @@ import Testing
         moved += (0..<20).map { Self.flow(other, at: 54 + Double($0), to: "198.51.100.9", 443, service: [], portService: "ssl") }
         let (scored, _) = Self.run(moved)
         #expect(scored.count == 1 && scored.first?.reasons.contains { $0.code == "PORT_PROTO_MISMATCH" } == true)
+    }
+
+    @Test func aLaptopThatSleptIsNotQuiet() throws {
+        let agent = Agent()
+        // Asleep from hour 30 to hour 36: no check-ins, no traffic at all. On wake the agent
+        // first reaches a licence server it never used, over its own protocol on port 8443.
+        var flows = Self.beacon(agent, from: 0, to: 30)
+        flows += (36..<60).map { Self.flow(agent, at: Double($0) - 0.02, to: "151.101.1.69", 8443, service: [], name: "license.example-vendor.net", portService: nil) }
+        flows += Self.beacon(agent, from: 36, to: 60)
+        let (alerts, detector) = Self.run(flows, asleep: 30..<36)
+        #expect(alerts.isEmpty && detector.summary.candidates == 1)
+        // Measured in wall time (the host counted awake throughout) the sleep looks like silence.
+        var wall = DetectionSettings()
+        wall.awakeMargin = 1e7
+        let (wallAlerts, _) = Self.run(flows, settings: wall, asleep: 30..<36)
+        #expect(try #require(wallAlerts.first).reasons.first?.code == "QUIET_PRIMARY")
     }
 
     @Test func noBaselineNoJobNoAlert() {

@@ -1,0 +1,40 @@
+/// When a host was awake, inferred from its own traffic (DETECTION.md 3.2 step 4): awake
+/// within `margin` of any of its flows. Gaps measured in awake time do not count a laptop's
+/// sleep or a powered-off machine as silence of its agents.
+public struct AwakeTime: Sendable {
+    /// Merged awake intervals, nanoseconds, sorted.
+    private var intervals: [(Int64, Int64)] = []
+    /// Prefix sums of interval lengths.
+    private var prefix: [Int64] = [0]
+
+    /// From the start times of a host's flows (any order) and the margin around each.
+    public init(activity: [Int64], margin: Int64) {
+        for t in activity.sorted() {
+            let a = t &- margin, b = t &+ margin
+            if let last = intervals.last, a <= last.1 {
+                intervals[intervals.count - 1].1 = max(last.1, b)
+            } else {
+                intervals.append((a, b))
+            }
+        }
+        for (a, b) in intervals { prefix.append(prefix.last! + (b - a)) }
+    }
+
+    /// Awake nanoseconds up to `t`.
+    private func awake(until t: Int64) -> Int64 {
+        // The last interval starting at or before t.
+        var low = 0, high = intervals.count
+        while low < high {
+            let mid = (low + high) / 2
+            if intervals[mid].0 <= t { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0 else { return 0 }
+        let (a, b) = intervals[low - 1]
+        return prefix[low - 1] + (min(t, b) - a)
+    }
+
+    /// Awake nanoseconds between `from` and `to`.
+    public func awake(from: Int64, to: Int64) -> Int64 {
+        to <= from ? 0 : awake(until: to) - awake(until: from)
+    }
+}
