@@ -39,7 +39,8 @@ public struct Alert: Sendable {
     /// One readable sentence.
     public var message: String {
         let who = agent.label ?? agent.program ?? "process"
-        let how = quietSeconds > 0 ? "went quiet for \(Int(quietSeconds)) s" : "started failing"
+        let failing = reasons.contains { $0.code == "PRIMARY_FAILING" }
+        let how = failing ? "started failing" : "went quiet"
         return "\(who) on \(agent.host): primary channel \(primary) \(how), then it used \(fallback)"
     }
 }

@@ -27,6 +27,9 @@ public struct DetectionSettings: Sendable {
     public var highScore: Double = 4
     public var mediumScore: Double = 3
     public var leadScore: Double = 2
+    /// Resolvers the organisation runs or approves (server names or addresses as text): DoH or
+    /// DoT to them is no evidence.
+    public var approvedResolvers: Set<String> = []
     /// The part of the input (by time) that only trains baselines when no stored baseline exists.
     public var warmupFraction: Double = 0.5
 

@@ -33,6 +33,10 @@ public final class FallbackDetector {
     private var hostsUsingDNS: Set<String> = []
     /// Flow start times per host (by id, else address), for awake time.
     private var activity: [String: [Int64]] = [:]
+    /// DNS questions (name, qtype) per flow uid, for the DNS tunnel score of DNS fallbacks.
+    private var questions: [String: [(String, UInt16)]] = [:]
+    /// Questions kept per flow.
+    static let maximumQuestionsPerFlow = 10_000
     private var first = Int64.max
     private var last = Int64.min
 
@@ -71,6 +75,14 @@ public final class FallbackDetector {
         guard let agent = AgentKey(a), agent.label != nil else { return }
         if jobs[agent] == nil, let job = a.agent { jobs[agent] = job }
         events[agent, default: []].append(Event(flow: r, attribution: a, channel: channel, failed: Self.failedStates.contains(r.connState)))
+    }
+
+    /// Takes one DNS transaction (its question feeds the DNS tunnel score of its flow).
+    public func observe(dns t: DNSTransaction) {
+        guard let query = t.query, let type = t.qtype else { return }
+        let uid = t.connection.uid
+        guard (questions[uid]?.count ?? 0) < Self.maximumQuestionsPerFlow else { return }
+        questions[uid, default: []].append((String(decoding: query, as: UTF8.self), type))
     }
 
     /// Judges everything observed; alerts ordered by start.
@@ -239,6 +251,18 @@ public final class FallbackDetector {
         }
         if flows[0].start - onset <= Int64(2 * expected * 1e9) {
             reasons.append(Reason("TIGHT_SWITCH", 0.5, "the fallback started \(Int(Double(flows[0].start - onset) / 1e9)) s after the primary's onset of trouble"))
+        }
+        let name = first.flow.serverName ?? first.flow.resolvedName
+        let encryptedDNS = fallback.port == 853 || (fallback.port == 443 && ["ssl", "quic", "http", "unknown"].contains(fallback.proto))
+        if encryptedDNS, let resolver = PublicResolvers.resolver(name: name, address: first.flow.connection.responder),
+           !settings.approvedResolvers.contains(resolver), !(platform && resolver == PublicResolvers.apple) {
+            reasons.append(Reason("DOH_NONCORP", 2.0, "\(fallback.port == 853 ? "DNS over TLS/QUIC" : "DNS over HTTPS") to the public resolver \(resolver), which is not an approved resolver"))
+        }
+        if fallback.proto == "dns" {
+            let asked = flows.flatMap { questions[$0.flow.connection.uid] ?? [] }
+            if let tunnel = DNSTunnelScore.strongest(asked, domains: domains), tunnel.isTunnel {
+                reasons.append(Reason("DNS_TUNNEL", 2.0, tunnel.detail))
+            }
         }
         let signer = platform ? VendorFallbackPairs.appleSigner : agent.teamID
         if let pair = VendorFallbackPairs.pair(signer: signer, from: primary, to: fallback) {

@@ -19,6 +19,8 @@ public final class ZeekLogSet {
     /// Sees every finished (not interim) flow with its attribution after it is written (the
     /// detection engine of `analyze`).
     public var observer: ((FlowRecord, Attribution) -> Void)?
+    /// Sees every DNS transaction after it is written.
+    public var dnsObserver: ((DNSTransaction) -> Void)?
 
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat, attributor: FlowAttributor? = nil) throws(OutputError) {
@@ -57,7 +59,12 @@ public final class ZeekLogSet {
                 if !r.interim, let observer { observer(r, a ?? .none) }
             }
         }
-        if !table.dns.completed.isEmpty { for t in table.dns.drain() { dns.write(t) } }
+        if !table.dns.completed.isEmpty {
+            for t in table.dns.drain() {
+                dns.write(t)
+                dnsObserver?(t)
+            }
+        }
         if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }
         if !table.quic.completed.isEmpty { for q in table.quic.drain() { quic.write(q) } }
         if !table.http.completed.isEmpty { for t in table.http.drain() { http.write(t) } }

@@ -37,6 +37,9 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Part of the capture's time span (0-1) that only trains the baselines.", valueName: "fraction"))
     var warmup: Double = 0.5
 
+    @Option(name: .customLong("approved-resolver"), help: ArgumentHelp("A resolver the organisation runs or approves (server name or address; repeatable): DoH or DoT to it is no evidence.", valueName: "name"))
+    var approvedResolvers: [String] = []
+
     @OptionGroup(title: "Attribution")
     var attribution: AttributionOptions
 
@@ -68,11 +71,13 @@ struct Analyze: ParsableCommand {
         let attributor = try attribution.makeAttributor()
         var detection = DetectionSettings()
         detection.warmupFraction = warmup
+        detection.approvedResolvers = Set(approvedResolvers.map { $0.lowercased() })
         let detector = FallbackDetector(settings: detection, domains: domains)
         let result: LogRun.Result
         do {
             let logs = try ZeekLogSet(directory: out, format: .tsv, attributor: attributor?.0)
             logs.observer = { detector.observe($0, $1) }
+            logs.dnsObserver = { detector.observe(dns: $0) }
             result = try LogRun(settings: settings).run(files: files, filter: nil, logs: logs)
         } catch {
             StandardError.write("quietwire: \(error)")

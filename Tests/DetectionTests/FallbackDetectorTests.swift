@@ -1,5 +1,5 @@
 import Attribution
-import Flows
+@testable import Flows
 import SensorCore
 import Testing
 @testable import Detection
@@ -36,7 +36,7 @@ import Testing
                      name: String? = nil, state: String = "SF", portService: String? = "ssl", localPort: UInt16 = 50000) -> (FlowRecord, Attribution) {
         let start = Timestamp(nanoseconds: 1_795_946_400_000_000_000 + Int64(t * hour * 1e9))
         let r = FlowRecord(start: start, end: Timestamp(nanoseconds: start.nanoseconds + 2_000_000_000),
-                           connection: ConnectionID(uid: "C", originator: IPAddress(agent.address)!, originatorPort: localPort,
+                           connection: ConnectionID(uid: "C\(Int(t * 1e6))-\(port)", originator: IPAddress(agent.address)!, originatorPort: localPort,
                                                     responder: IPAddress(responder)!, responderPort: port, proto: proto),
                            service: service, connState: state, history: state == "S0" ? "S" : "ShADadFf", originatorBytes: state == "S0" ? 0 : 100, responderBytes: state == "S0" ? 0 : 100,
                            originatorPackets: 5, responderPackets: 5, originatorIPBytes: 400, responderIPBytes: 400, missedBytes: 0,
@@ -123,6 +123,46 @@ import Testing
         moved += (0..<20).map { Self.flow(other, at: 54 + Double($0), to: "198.51.100.9", 443, service: [], portService: "ssl") }
         let (scored, _) = Self.run(moved)
         #expect(scored.count == 1 && scored.first?.reasons.contains { $0.code == "PORT_PROTO_MISMATCH" } == true)
+    }
+
+    @Test func dnsOverHTTPSToAPublicResolverAfterSilenceIsAnAlert() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        flows += (0..<20).map { Self.flow(agent, at: 52 + Double($0) / 4, to: "8.8.8.8", 443, name: "dns.google") }
+        let alert = try #require(Self.run(flows).0.first)
+        #expect(alert.reasons.map(\.code) == ["QUIET_PRIMARY", "NEW_DEST", "DOH_NONCORP"] && alert.severity == 2)
+        // An approved resolver is no evidence.
+        var approved = DetectionSettings()
+        approved.approvedResolvers = ["dns.google"]
+        #expect(Self.run(flows, settings: approved).0.isEmpty)
+    }
+
+    @Test func aDNSTXTTunnelToAPublicResolverIsScoredFromItsQueries() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        var questions: [DNSTransaction] = []
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        var seed: UInt64 = 42
+        for k in 0..<150 {
+            let (r, a) = Self.flow(agent, at: 52 + Double(k) / 30, to: "8.8.8.8", 53, proto: 17, service: ["dns"], portService: "dns", localPort: UInt16(40000 + k))
+            flows.append((r, a))
+            let label = String((0..<48).map { _ in
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1
+                return alphabet[Int(seed >> 59)]
+            })
+            questions.append(DNSTransaction(start: r.start, connection: r.connection, transactionID: UInt16(k),
+                                            query: Array("\(label).t.tunnel-example.com".utf8), qtype: 16))
+        }
+        let d = FallbackDetector(domains: Self.domains)
+        for (r, a) in flows + Self.chatter(from: 0, to: 58) { d.observe(r, a) }
+        for q in questions { d.observe(dns: q) }
+        let alert = try #require(d.finish().first)
+        let tunnel = try #require(alert.reasons.first { $0.code == "DNS_TUNNEL" })
+        #expect(tunnel.detail.contains("tunnel-example.com: 150 unique subdomains in 150 queries") && tunnel.detail.contains("TXT+NULL 100%"), "\(tunnel.detail)")
+        #expect(alert.reasons.map(\.code).contains("NEW_TRANSPORT") && alert.severity == 3 && alert.techniques.contains("T1071.004"))
+        // Ordinary lookups through the same resolver score nothing.
+        let plain = DNSTunnelScore.strongest((0..<30).map { ("www\($0 % 3).example.com", 1) }, domains: Self.domains)
+        #expect(plain?.isTunnel == false && plain?.uniqueSubdomains == 3)
     }
 
     @Test func aLaptopThatSleptIsNotQuiet() throws {

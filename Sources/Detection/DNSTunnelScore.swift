@@ -1,0 +1,77 @@
+import Foundation
+
+/// Signs that DNS queries to one registered domain carry data (DETECTION.md 3.6), from the
+/// queries themselves: unique subdomains, the entropy of their characters, the share of TXT and
+/// NULL queries, and label and name lengths. Each sign adds to `score`; 3 or more is a tunnel.
+public struct DNSTunnelScore: Sendable, Equatable {
+    public var domain: String
+    public var queries: Int
+    /// Distinct names left of the registered domain.
+    public var uniqueSubdomains: Int
+    /// Shannon entropy of the subdomain characters (dots excluded), bits per character.
+    public var entropy: Double
+    /// Characters the entropy was measured over.
+    public var characters: Int
+    /// Share of TXT (16) and NULL (10) queries.
+    public var txtNullShare: Double
+    public var longestLabel: Int
+    public var meanNameLength: Double
+
+    /// U ≥ 100: 1, U ≥ 20: 0.5; H ≥ 4 bits over at least 30 characters: 1; TXT+NULL ≥ half with
+    /// U ≥ 20: 1; a label of 40+ characters or names averaging over 52: 1.
+    public var score: Double {
+        var s = uniqueSubdomains >= 100 ? 1.0 : uniqueSubdomains >= 20 ? 0.5 : 0
+        if entropy >= 4.0 && characters >= 30 { s += 1 }
+        if txtNullShare >= 0.5 && uniqueSubdomains >= 20 { s += 1 }
+        if longestLabel >= 40 || meanNameLength > 52 { s += 1 }
+        return s
+    }
+
+    public var isTunnel: Bool { score >= 3 }
+
+    public var detail: String {
+        "\(domain): \(uniqueSubdomains) unique subdomains in \(queries) queries, \(String(format: "%.2f", entropy)) bits/char, "
+            + "TXT+NULL \(Int((txtNullShare * 100).rounded()))%, longest label \(longestLabel), mean name \(Int(meanNameLength.rounded())) chars (score \(score))"
+    }
+
+    /// The score of the registered domain with the most unique subdomains among `queries`
+    /// (name, qtype); nil when no query names a registered domain.
+    public static func strongest(_ queries: [(String, UInt16)], domains: PublicSuffixList) -> DNSTunnelScore? {
+        var byDomain: [String: [(String, UInt16)]] = [:]
+        for (name, type) in queries {
+            guard let d = domains.registeredDomain(name) else { continue }
+            byDomain[d, default: []].append((name.lowercased(), type))
+        }
+        return byDomain.map { score(domain: $0.key, $0.value) }.max { ($0.uniqueSubdomains, $1.domain) < ($1.uniqueSubdomains, $0.domain) }
+    }
+
+    static func score(domain: String, _ queries: [(String, UInt16)]) -> DNSTunnelScore {
+        var subdomains: Set<String> = []
+        var longest = 0
+        var lengths = 0
+        var typed = 0
+        for (name, type) in queries {
+            var n = name
+            if n.hasSuffix(".") { n.removeLast() }
+            lengths += n.utf8.count
+            if type == 16 || type == 10 { typed += 1 }
+            guard n.count > domain.count + 1 else { continue }
+            let sub = String(n.dropLast(domain.count + 1))
+            subdomains.insert(sub)
+            for label in sub.split(separator: ".") { longest = max(longest, label.utf8.count) }
+        }
+        var counts: [UInt8: Int] = [:]
+        var total = 0
+        for sub in subdomains {
+            for b in sub.utf8 where b != UInt8(ascii: ".") { counts[b, default: 0] += 1; total += 1 }
+        }
+        var h = 0.0
+        for c in counts.values {
+            let p = Double(c) / Double(total)
+            h -= p * log2(p)
+        }
+        return DNSTunnelScore(domain: domain, queries: queries.count, uniqueSubdomains: subdomains.count, entropy: h, characters: total,
+                              txtNullShare: queries.isEmpty ? 0 : Double(typed) / Double(queries.count), longestLabel: longest,
+                              meanNameLength: queries.isEmpty ? 0 : Double(lengths) / Double(queries.count))
+    }
+}
