@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -46,12 +47,13 @@ let package = Package(
         .target(name: "Collector", dependencies: ["SensorCore", "Attribution"]),
         .target(name: "Detection", dependencies: ["SensorCore", "Flows", "Attribution"],
                 exclude: ["Resources/README.md"], resources: [.copy("Resources/public_suffix_list.dat")]),
+        .target(name: "Configuration", dependencies: ["Flows", "Attribution", "Detection", .product(name: "Yams", package: "Yams")]),
         .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows", "Attribution", "Detection"], swiftSettings: hotPath),
         .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Attribution", "Detection", "Outputs"], swiftSettings: hotPath),
         .executableTarget(
             name: "quietwire",
             dependencies: [
-                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector", "Detection",
+                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector", "Detection", "Configuration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,7 +66,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Collector", "Flows", "SensorCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Attribution", "Flows", "SensorCore"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Configuration", "Attribution", "Flows", "SensorCore"]),
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",

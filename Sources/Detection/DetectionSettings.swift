@@ -30,6 +30,8 @@ public struct DetectionSettings: Sendable {
     /// Resolvers the organisation runs or approves (server names or addresses as text): DoH or
     /// DoT to them is no evidence.
     public var approvedResolvers: Set<String> = []
+    /// Vendor agents the organisation knows (`quietwire.yaml` `allowlist`).
+    public var allowlist: [AllowlistEntry] = []
     /// The part of the input (by time) that only trains baselines when no stored baseline exists.
     public var warmupFraction: Double = 0.5
 

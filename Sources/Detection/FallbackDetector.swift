@@ -268,6 +268,15 @@ public final class FallbackDetector {
         if let pair = VendorFallbackPairs.pair(signer: signer, from: primary, to: fallback) {
             reasons.append(Reason("VENDOR_FALLBACK_PAIR", -2.5, pair.note))
         }
+        let from = "\(primary.transport)/\(primary.port)", to = "\(fallback.transport)/\(fallback.port)"
+        for entry in settings.allowlist where entry.matches(agent) {
+            if !reasons.contains(where: { $0.code == "VENDOR_FALLBACK_PAIR" }), entry.fallbacks.contains(where: { $0.from == from && $0.to == to }) {
+                reasons.append(Reason("VENDOR_FALLBACK_PAIR", -2.5, "the allowlist expects team \(entry.teamID) to move from \(from) to \(to)"))
+            }
+            if !reasons.contains(where: { $0.code == "VENDOR_DOMAIN" }), entry.destinations.contains(fallback.destination) {
+                reasons.append(Reason("VENDOR_DOMAIN", -2.0, "the allowlist expects team \(entry.teamID) to reach \(fallback.destination)"))
+            }
+        }
         return reasons
     }
 }

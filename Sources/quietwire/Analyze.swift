@@ -1,5 +1,6 @@
 import ArgumentParser
 import Attribution
+import Configuration
 import Detection
 import Flows
 import Foundation
@@ -34,8 +35,11 @@ struct Analyze: ParsableCommand {
     @Option(help: "Comma-separated CIDR blocks counted as local (egress). Default: RFC 1918, 100.64/10, 169.254/16, fc00::/7, fe80::/10.")
     var localNetworks: String?
 
-    @Option(help: ArgumentHelp("Part of the capture's time span (0-1) that only trains the baselines.", valueName: "fraction"))
-    var warmup: Double = 0.5
+    @Option(help: ArgumentHelp("quietwire.yaml with local networks, timeouts, attribution and detection parameters, approved resolvers and the vendor allowlist (docs/configuration.md). Options given here override it.", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Part of the capture's time span (0-1) that only trains the baselines (default 0.5).", valueName: "fraction"))
+    var warmup: Double?
 
     @Option(name: .customLong("approved-resolver"), help: ArgumentHelp("A resolver the organisation runs or approves (server name or address; repeatable): DoH or DoT to it is no evidence.", valueName: "name"))
     var approvedResolvers: [String] = []
@@ -44,7 +48,7 @@ struct Analyze: ParsableCommand {
     var attribution: AttributionOptions
 
     func validate() throws {
-        guard warmup > 0, warmup < 1 else { throw ValidationError("--warmup must be between 0 and 1 (exclusive): the part of the time span that trains") }
+        if let warmup, !(warmup > 0 && warmup < 1) { throw ValidationError("--warmup must be between 0 and 1 (exclusive): the part of the time span that trains") }
         if let localNetworks, NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) == nil {
             throw ValidationError("--local-networks: '\(localNetworks)' is not a comma-separated list of CIDR blocks like 10.0.0.0/8,fd00::/8")
         }
@@ -54,7 +58,16 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        var settings = FlowSettings()
+        var configuration = QuietWireConfig()
+        if let config {
+            do {
+                configuration = try QuietWireConfig.load(path: config)
+            } catch {
+                StandardError.write("quietwire: \(error)")
+                throw ExitCode(1)
+            }
+        }
+        var settings = configuration.flows
         if let localNetworks {
             settings.localNetworks = NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })!
         }
@@ -68,10 +81,10 @@ struct Analyze: ParsableCommand {
             StandardError.write("quietwire: cannot create \(out): \(error.localizedDescription)")
             throw ExitCode(1)
         }
-        let attributor = try attribution.makeAttributor()
-        var detection = DetectionSettings()
-        detection.warmupFraction = warmup
-        detection.approvedResolvers = Set(approvedResolvers.map { $0.lowercased() })
+        let attributor = try attribution.makeAttributor(base: configuration.correlator)
+        var detection = configuration.detection
+        if let warmup { detection.warmupFraction = warmup }
+        detection.approvedResolvers.formUnion(approvedResolvers.map { $0.lowercased() })
         let detector = FallbackDetector(settings: detection, domains: domains)
         let result: LogRun.Result
         do {
@@ -95,7 +108,7 @@ struct Analyze: ParsableCommand {
         StandardError.write(SummaryFormatter().text(result.decode) + "flows: \(result.flowsCreated) created")
         if let (a, _) = attributor { StandardError.write(a.summary.text(skews: a.correlator.skews)) }
         StandardError.write("""
-            detection: no stored baseline, so the first \(Int(warmup * 100))% of the capture's time span (until \(Self.date(s.warmupEnd))) \
+            detection: no stored baseline, so the first \(Int(detection.warmupFraction * 100))% of the capture's time span (until \(Self.date(s.warmupEnd))) \
             trained the baselines and the rest was judged; \(s.agents) background agents, \(s.withPrimary) with a primary channel, \
             \(s.insufficientBaseline) with too little history; \(s.candidates) new channels after the warm-up; \(alerts.count) alerts in \(out)/alerts.ndjson
             """)

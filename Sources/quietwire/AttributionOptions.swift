@@ -17,18 +17,20 @@ struct AttributionOptions: ParsableArguments {
         valueName: "dir"))
     var inventories: [String] = []
 
-    @Option(help: ArgumentHelp("Endpoint clock difference, in seconds, still matched at full confidence.", valueName: "seconds"))
-    var clockSkewTolerance: Double = 2
+    @Option(help: ArgumentHelp("Endpoint clock difference, in seconds, still matched at full confidence (default 2).", valueName: "seconds"))
+    var clockSkewTolerance: Double?
 
-    @Option(help: ArgumentHelp("Largest endpoint clock skew, in seconds, searched for when matching sockets to flows; each host's skew is estimated from its exact matches.", valueName: "seconds"))
-    var maxClockSkew: Double = 300
+    @Option(help: ArgumentHelp("Largest endpoint clock skew, in seconds, searched for when matching sockets to flows; each host's skew is estimated from its exact matches (default 300).", valueName: "seconds"))
+    var maxClockSkew: Double?
 
     func validate() throws {
         if let feedFormat, FeedFormat(rawValue: feedFormat) == nil {
             throw ValidationError("--feed-format must be one of: \(FeedFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard clockSkewTolerance >= 0, clockSkewTolerance <= 86_400 else { throw ValidationError("--clock-skew-tolerance must be 0...86400 seconds") }
-        guard maxClockSkew >= clockSkewTolerance, maxClockSkew <= 7 * 86_400 else {
+        let tolerance = clockSkewTolerance ?? Correlator.Settings().tolerance
+        guard tolerance >= 0, tolerance <= 86_400 else { throw ValidationError("--clock-skew-tolerance must be 0...86400 seconds") }
+        let maximum = maxClockSkew ?? Correlator.Settings().maximumSkew
+        guard maximum >= tolerance, maximum <= 7 * 86_400 else {
             throw ValidationError("--max-clock-skew must be at least --clock-skew-tolerance and at most 604800 seconds")
         }
     }
@@ -38,11 +40,13 @@ struct AttributionOptions: ParsableArguments {
 
     /// Loads every feed and inventory into a correlator; nil when none was given. Feed problems
     /// are printed to standard error (the first few per feed, then a count).
-    func makeAttributor() throws -> (FlowAttributor, problems: Int)? {
+    /// `base` holds the configuration file's attribution settings; the skew options given on
+    /// the command line override them.
+    func makeAttributor(base: Correlator.Settings = Correlator.Settings()) throws -> (FlowAttributor, problems: Int)? {
         guard !feeds.isEmpty || !inventories.isEmpty else { return nil }
-        var settings = Correlator.Settings()
-        settings.tolerance = clockSkewTolerance
-        settings.maximumSkew = maxClockSkew
+        var settings = base
+        if let clockSkewTolerance { settings.tolerance = clockSkewTolerance }
+        if let maxClockSkew { settings.maximumSkew = maxClockSkew }
         let correlator = Correlator(settings: settings)
         var problems = 0
         for path in inventories {

@@ -165,6 +165,21 @@ import Testing
         #expect(plain?.isTunnel == false && plain?.uniqueSubdomains == 3)
     }
 
+    @Test func theAllowlistCreditsAVendorsExpectedDestinationsAndMoves() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        flows += (0..<20).map { Self.flow(agent, at: 52 + Double($0) / 4, to: "198.51.100.9", 8443, service: [], name: "dl.example-cdn.net", portService: nil) }
+        let alert = try #require(Self.run(flows).0.first)
+        #expect(alert.score == 4.0)  // NEW_TRANSPORT, NEW_PORT, NEW_DEST
+        var settings = DetectionSettings()
+        settings.allowlist = [AllowlistEntry(teamID: "EXAMPLE123", label: "com.example.*", destinations: ["example-cdn.net"], fallbacks: [("tcp/443", "tcp/8443")])]
+        let (credited, _) = Self.run(flows, settings: settings)
+        #expect(credited.isEmpty)
+        // The same label from another signer gets no credit.
+        settings.allowlist[0].teamID = "SOMEONEELSE"
+        #expect(Self.run(flows, settings: settings).0.first?.score == 4.0)
+    }
+
     @Test func aLaptopThatSleptIsNotQuiet() throws {
         let agent = Agent()
         // Asleep from hour 30 to hour 36: no check-ins, no traffic at all. On wake the agent

@@ -61,4 +61,26 @@ import TestSupport
             #expect(alert["process.pid"] as? Int == 812 && alert["destination.ip"] as? String == "198.51.100.7")
         }
     }
+
+    @Test func aConfigurationFileTunesAndAllowlists() throws {
+        let dir = Self.temporary("demo-config")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try DemoScenario.write(to: dir)
+        // The organisation knows this vendor reaches 198.51.100.0/24 on 4444: the credit takes the alert below a lead.
+        try """
+            detection:
+              warmup: 0.4
+            allowlist:
+              - team_id: EXAMPLE123
+                destinations: [198.51.100.0/24]
+                fallbacks: ["tcp/443 -> tcp/4444"]
+            """.write(toFile: dir + "/quietwire.yaml", atomically: true, encoding: .utf8)
+        let r = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/capture.pcap", "--feed", dir + "/sockets.ndjson",
+                                                          "--inventory", dir + "/inventory", "--out", dir + "/out", "--config", dir + "/quietwire.yaml"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("the first 40% of the capture's time span") && r.out.contains("no alerts"), "\(r.err)\n\(r.out)")
+        try "detection:\n  warmpu: 0.4\n".write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/capture.pcap", "--out", dir + "/out2", "--config", dir + "/bad.yaml"])
+        #expect(bad.status == 1 && bad.err.contains("bad.yaml:2: unknown key 'warmpu' in detection"), "\(bad.err)")
+    }
 }

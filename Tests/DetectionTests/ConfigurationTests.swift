@@ -1,0 +1,76 @@
+import Configuration
+import Detection
+import SensorCore
+import Testing
+
+/// quietwire.yaml: documented defaults, every key read, and errors that name the line and the key.
+@Suite struct ConfigurationTests {
+    @Test func everyKeyIsRead() throws {
+        let c = try QuietWireConfig.parse("""
+            local_networks: [10.0.0.0/8, fd00::/8]
+            flows:
+              tcp_inactivity_timeout: 600
+              max_flows: 5000
+            attribution:
+              clock_skew_tolerance: 5
+              max_clock_skew: 120
+            detection:
+              warmup: 0.25
+              awake_margin: 300
+              minimum_primary_sessions: 4
+              quiet_multiple: 2.5
+              approved_resolvers: [DNS.corp.example, 10.0.0.53]
+            allowlist:
+              - team_id: EXAMPLE123
+                label: "com.example.*"
+                program: "/Library/Application Support/Example/*"
+                destinations: [example-cdn.net]
+                fallbacks: ["tcp/443 -> tcp/8443"]
+            """)
+        #expect(c.flows.localNetworks.contains(IPAddress("10.1.2.3")!) && !c.flows.localNetworks.contains(IPAddress("192.168.1.1")!))
+        #expect(c.flows.tcpInactivityTimeout == 600 && c.flows.maximumFlows == 5000)
+        #expect(c.correlator.tolerance == 5 && c.correlator.maximumSkew == 120)
+        #expect(c.detection.warmupFraction == 0.25 && c.detection.awakeMargin == 300 && c.detection.minimumPrimarySessions == 4)
+        #expect(c.detection.quietMultiple == 2.5 && c.detection.approvedResolvers == ["dns.corp.example", "10.0.0.53"])
+        let entry = try #require(c.detection.allowlist.first)
+        #expect(entry.teamID == "EXAMPLE123" && entry.destinations == ["example-cdn.net"])
+        #expect(entry.fallbacks.map { "\($0.from)>\($0.to)" } == ["tcp/443>tcp/8443"])
+        #expect(entry.matches(AgentKey(host: "h", label: "com.example.updater", program: "/Library/Application Support/Example/updater", teamID: "EXAMPLE123")))
+        #expect(!entry.matches(AgentKey(host: "h", label: "com.example.updater", program: "/tmp/updater", teamID: "EXAMPLE123")))
+        #expect(!entry.matches(AgentKey(host: "h", label: "com.example.updater", program: "/Library/Application Support/Example/updater", teamID: nil)))
+    }
+
+    @Test func anEmptyFileIsAllDefaults() throws {
+        let c = try QuietWireConfig.parse("# nothing set\n")
+        #expect(c.detection.warmupFraction == DetectionSettings().warmupFraction && c.correlator.tolerance == 2)
+    }
+
+    @Test(arguments: [
+        ("detection:\n  warmup: 0.5\n  quiet_multipel: 3\n", 3, "unknown key 'quiet_multipel' in detection"),
+        ("flows:\n  max_flows: -1\n", 2, "max_flows must be between"),
+        ("local_networks: [10.0.0.0/33]\n", 1, "CIDR blocks"),
+        ("detection:\n  warmup: lots\n", 2, "warmup must be a number"),
+        ("allowlist:\n  - label: com.apple.*\n", 2, "needs team_id"),
+        ("allowlist:\n  - team_id: X\n    fallbacks: [\"tcp/443 to tcp/8443\"]\n", 3, "fallbacks entries look like"),
+        ("attribution:\n  clock_skew_tolerance: 50\n  max_clock_skew: 10\n", 2, "at least clock_skew_tolerance"),
+        ("detection: [1, 2]\n", 1, "must be a mapping"),
+        ("flows:\n  tcp_inactivity_timeout: [\n", 3, "not valid YAML"),
+    ])
+    func errorsNameTheLineAndTheKey(text: String, line: Int, message: String) {
+        do {
+            _ = try QuietWireConfig.parse(text, file: "q.yaml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.message.contains(message), "\(error)")
+            #expect(error.line == line, "\(error)")
+            #expect(error.description.hasPrefix("q.yaml:\(line): "))
+        }
+    }
+
+    @Test func globsMatchLikeShellStars() {
+        #expect(AllowlistEntry.glob("com.example.*", "com.example.updater"))
+        #expect(AllowlistEntry.glob("*", ""))
+        #expect(AllowlistEntry.glob("a*b*c", "aXXbYYc") && !AllowlistEntry.glob("a*b*c", "aXXbYY"))
+        #expect(!AllowlistEntry.glob("com.apple.*", "com.applex.agent"))
+    }
+}
