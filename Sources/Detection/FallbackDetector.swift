@@ -29,8 +29,8 @@ public final class FallbackDetector {
     private var jobs: [AgentKey: AgentRecord] = [:]
     /// When any host first reached each destination identity (organisation first-seen).
     private var orgFirstSeen: [String: Int64] = [:]
-    /// Hosts (by id, else address) whose flows carried a DNS name: they use plain DNS.
-    private var hostsUsingDNS: Set<String> = []
+    /// Hosts (by id, else address) whose flows carried a DNS name, with the first such time: they use plain DNS.
+    private var hostsUsingDNS: [String: Int64] = [:]
     /// Flow start times per host (by id, else address), for awake time.
     private var activity: [String: [Int64]] = [:]
     /// DNS questions (name, qtype) per flow uid, for the DNS tunnel score of DNS fallbacks.
@@ -70,7 +70,7 @@ public final class FallbackDetector {
         let channel = ChannelKey(r, domains: domains)
         orgFirstSeen[channel.destination] = min(orgFirstSeen[channel.destination] ?? .max, start)
         let hostName = a.hostID ?? r.connection.originator.description
-        if r.resolvedName != nil || r.serverName != nil { hostsUsingDNS.insert(hostName) }
+        if r.resolvedName != nil || r.serverName != nil { hostsUsingDNS[hostName] = min(hostsUsingDNS[hostName] ?? .max, start) }
         activity[hostName, default: []].append(start)
         guard let agent = AgentKey(a), agent.label != nil else { return }
         if jobs[agent] == nil, let job = a.agent { jobs[agent] = job }
@@ -85,18 +85,90 @@ public final class FallbackDetector {
         questions[uid, default: []].append((String(decoding: query, as: UTF8.self), type))
     }
 
-    /// Judges everything observed; alerts ordered by start.
+    /// Judges everything observed without a stored baseline: the first `warmupFraction` of
+    /// the time span trains, the rest is judged. Alerts ordered by start.
     public func finish() -> [Alert] {
         guard first <= last else { return [] }
         let warmupEnd = first + Int64(Double(last - first) * min(max(settings.warmupFraction, 0), 1))
-        summary = Summary(warmupEnd: Timestamp(nanoseconds: warmupEnd))
+        var baseline = Baseline()
+        learn(into: &baseline, until: warmupEnd)
+        return judge(with: baseline, from: warmupEnd)
+    }
+
+    /// Judges everything observed against a stored baseline. Alerts ordered by start.
+    public func finish(baseline: Baseline) -> [Alert] {
+        guard first <= last else { return [] }
+        return judge(with: baseline, from: first)
+    }
+
+    /// The time span observed, nanoseconds (nil when nothing was).
+    public var span: (first: Int64, last: Int64)? { first <= last ? (first, last) : nil }
+
+    /// Adds every observed flow that started before `until` to `baseline`.
+    public func learn(into baseline: inout Baseline, until: Int64 = .max) {
+        for (destination, t) in orgFirstSeen where t < until {
+            baseline.orgFirstSeen[destination] = min(baseline.orgFirstSeen[destination] ?? .max, t)
+        }
+        for (host, t) in hostsUsingDNS where t < until { baseline.hostsUsingDNS.insert(host) }
+        if first < until {
+            baseline.trainedFrom = min(baseline.trainedFrom ?? .max, first)
+            baseline.trainedUntil = max(baseline.trainedUntil ?? .min, min(last, until))
+        }
+        for (agent, all) in events {
+            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start < until }
+            guard !list.isEmpty else { continue }
+            var entry = baseline.agents[agent] ?? Baseline.Agent()
+            if let job = jobs[agent] {
+                entry.startInterval = job.startInterval ?? entry.startInterval
+                entry.plistPath = job.plistPath ?? entry.plistPath
+            }
+            let awake = AwakeTime(activity: activity[agent.host] ?? [], margin: Int64(settings.awakeMargin * 1e9))
+            for (channel, flows) in Dictionary(grouping: list, by: \.channel) {
+                let s = sessions(flows)
+                var c = entry.channels[channel] ?? Baseline.Channel(channel: channel, first: s[0].start, last: s[0].start)
+                c.sessions += s.count
+                c.first = min(c.first, s[0].start)
+                c.last = max(c.last, s[s.count - 1].start)
+                for session in s { c.days.insert(session.start / 86_400_000_000_000) }
+                let successes = s.filter(\.succeeded).map(\.start)
+                c.successfulSessions += successes.count
+                // Gaps within this data only: the awake time across two captures is unknown.
+                c.gaps += zip(successes.dropFirst(), successes).map { Double(awake.awake(from: $1, to: $0)) / 1e9 }
+                if c.gaps.count > Baseline.maximumGaps { c.gaps.removeFirst(c.gaps.count - Baseline.maximumGaps) }
+                if let latest = successes.last { c.lastSuccess = max(c.lastSuccess ?? .min, latest) }
+                entry.channels[channel] = c
+            }
+            baseline.agents[agent] = entry
+        }
+    }
+
+    /// Judges the flows at or after `from` against `baseline`.
+    private func judge(with baseline: Baseline, from: Int64) -> [Alert] {
+        summary = Summary(warmupEnd: Timestamp(nanoseconds: from))
         var alerts: [Alert] = []
         for agent in events.keys.sorted() {
             summary.agents += 1
-            let list = events[agent]!.sorted { $0.start < $1.start }
-            alerts += judge(agent, list, warmupEnd: warmupEnd)
+            let list = normalized(events[agent]!, known: baseline.agents[agent]).filter { $0.start >= from }.sorted { $0.start < $1.start }
+            alerts += judge(agent, list, baseline: baseline)
         }
         return alerts.sorted { $0.start < $1.start }
+    }
+
+    /// Flows without payload take the protocol of the channel they tried to reach, from this
+    /// data or the baseline.
+    private func normalized(_ events: [Event], known: Baseline.Agent?) -> [Event] {
+        func key(_ c: ChannelKey) -> String { "\(c.destination) \(c.transport) \(c.port)" }
+        var identified: [String: String] = [:]
+        for c in known.map({ Array($0.channels.keys) }) ?? [] where c.proto != ChannelKey.noPayload { identified[key(c)] = c.proto }
+        for e in events where e.channel.proto != ChannelKey.noPayload && identified[key(e.channel)] == nil {
+            identified[key(e.channel)] = e.channel.proto
+        }
+        return events.map { e -> Event in
+            guard e.channel.proto == ChannelKey.noPayload else { return e }
+            var e = e
+            e.channel.proto = identified[key(e.channel)] ?? "unknown"
+            return e
+        }
     }
 
     /// Session start times of a channel's flows (flows closer than `sessionGap` are one session).
@@ -121,58 +193,35 @@ public final class FallbackDetector {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    private func judge(_ agent: AgentKey, _ events: [Event], warmupEnd: Int64) -> [Alert] {
-        // Flows without payload take the protocol of the channel they tried to reach.
-        let identified = Dictionary(events.filter { $0.channel.proto != ChannelKey.noPayload }.map {
-            ("\($0.channel.destination) \($0.channel.transport) \($0.channel.port)", $0.channel.proto)
-        }, uniquingKeysWith: { a, _ in a })
-        let list = events.map { e -> Event in
-            guard e.channel.proto == ChannelKey.noPayload else { return e }
-            var e = e
-            e.channel.proto = identified["\(e.channel.destination) \(e.channel.transport) \(e.channel.port)"] ?? "unknown"
-            return e
-        }
-        let baseline = list.filter { $0.start < warmupEnd }
-        let byChannel = Dictionary(grouping: baseline, by: \.channel)
-        // Primary: the channel with the most activity mass (active days × log(1 + sessions)).
-        var primary: (ChannelKey, Double)?
-        for (channel, flows) in byChannel {
-            let s = sessions(flows)
-            guard s.filter(\.succeeded).count >= settings.minimumPrimarySessions else { continue }
-            let days = Set(flows.map { $0.start / 86_400_000_000_000 }).count
-            let mass = Double(days) * log(1 + Double(s.count))
-            if primary == nil || mass > primary!.1 || (mass == primary!.1 && channel.description < primary!.0.description) {
-                primary = (channel, mass)
-            }
-        }
-        guard let primaryChannel = primary?.0 else {
+    private func judge(_ agent: AgentKey, _ list: [Event], baseline: Baseline) -> [Alert] {
+        guard let history = baseline.agents[agent], let primaryHistory = baseline.primary(of: agent, minimumSessions: settings.minimumPrimarySessions) else {
             summary.insufficientBaseline += 1
             return []
         }
         summary.withPrimary += 1
+        let primaryChannel = primaryHistory.channel
         let awake = AwakeTime(activity: activity[agent.host] ?? [], margin: Int64(settings.awakeMargin * 1e9))
-        let baselineSessions = sessions(byChannel[primaryChannel]!).filter(\.succeeded).map(\.start)
-        let gaps = zip(baselineSessions.dropFirst(), baselineSessions).map { Double(awake.awake(from: $1, to: $0)) / 1e9 }
+        let gaps = primaryHistory.gaps
         let interval = Self.median(gaps)
         let spread = 1.4826 * Self.median(gaps.map { abs($0 - interval) })
         let job = jobs[agent]
-        let expected = max(interval, Double(job?.startInterval ?? 0))
+        let expected = max(interval, Double(job?.startInterval ?? history.startInterval ?? 0))
         let quietAfter = max(settings.quietMultiple * expected, expected + settings.quietDeviations * spread, settings.minimumQuiet)
         let windowAfter = min(settings.windowCap, max(settings.windowAfter, settings.windowAfterIntervals * expected))
         let windowBefore = settings.windowBeforeIntervals * expected
 
-        let known = Set(byChannel.keys)
+        let known = Set(history.channels.keys)
         let primaryEvents = list.filter { $0.channel == primaryChannel }
         let primarySessions = sessions(primaryEvents)
-        // Candidates: channels new for the agent after the warm-up, by their first flow.
+        // Candidates: channels new for the agent, by their first flow.
         var candidates: [ChannelKey: [Event]] = [:]
-        for e in list where e.start >= warmupEnd && !known.contains(e.channel) { candidates[e.channel, default: []].append(e) }
+        for e in list where !known.contains(e.channel) { candidates[e.channel, default: []].append(e) }
         var alerts: [Alert] = []
         for (channel, flows) in candidates.sorted(by: { $0.value[0].start < $1.value[0].start }) {
             summary.candidates += 1
             let c = flows[0].start
             let okBefore = primarySessions.filter { $0.succeeded && $0.start < c }
-            guard let previous = okBefore.last?.start else { continue }
+            guard let previous = okBefore.last?.start ?? primaryHistory.lastSuccess else { continue }
             let next = primarySessions.first { $0.succeeded && $0.start > previous }?.start ?? last
             let gap = Double(awake.awake(from: previous, to: next)) / 1e9
             let wallGap = Double(next - previous) / 1e9
@@ -195,7 +244,7 @@ public final class FallbackDetector {
                 reasons.append(Reason("PRIMARY_FAILING", 0.5, "\(failures.count) failed attempts on the primary (\(states)) after its last success"))
             }
             reasons += score(agent: agent, job: job, primary: primaryChannel, fallback: channel, flows: flows,
-                             baseline: baseline, warmupEnd: warmupEnd, onset: failing && !quiet ? failures[0].start : onset, expected: expected)
+                             history: history, baseline: baseline, onset: failing && !quiet ? failures[0].start : onset, expected: expected)
             let total = reasons.reduce(0) { $0 + $1.weight }
             guard total >= settings.leadScore else { continue }
             let severity = total >= settings.highScore ? 3 : total >= settings.mediumScore ? 2 : 1
@@ -216,20 +265,20 @@ public final class FallbackDetector {
 
     /// The unusualness of a fallback channel (DETECTION.md 3.5, 3.9, 3.10, 3.12 weights).
     private func score(agent: AgentKey, job: AgentRecord?, primary: ChannelKey, fallback: ChannelKey, flows: [Event],
-                       baseline: [Event], warmupEnd: Int64, onset: Int64, expected: Double) -> [Reason] {
+                       history: Baseline.Agent, baseline: Baseline, onset: Int64, expected: Double) -> [Reason] {
         var reasons: [Reason] = []
         let first = flows[0]
-        let usedTransports = Set(baseline.map { "\($0.channel.transport)/\($0.channel.proto)" })
+        let usedTransports = Set(history.channels.keys.map { "\($0.transport)/\($0.proto)" })
         let unusual = fallback.transport == "icmp" || fallback.transport.hasPrefix("ip") || fallback.proto == "unknown" || fallback.proto == "dns"
         if unusual && !usedTransports.contains("\(fallback.transport)/\(fallback.proto)") {
             reasons.append(Reason("NEW_TRANSPORT", 2.0, "\(fallback.transport)/\(fallback.proto) never used by this agent before (it used \(usedTransports.sorted().joined(separator: ", ")))"))
         }
-        let usedPorts = Set(baseline.filter { $0.channel.transport == fallback.transport }.map(\.channel.port))
+        let usedPorts = Set(history.channels.keys.filter { $0.transport == fallback.transport }.map(\.port))
         if fallback.port != 0 && !usedPorts.contains(fallback.port) {
             reasons.append(Reason("NEW_PORT", 0.5, "\(fallback.transport) port \(fallback.port) never used by this agent before"))
         }
-        if !baseline.contains(where: { $0.channel.destination == fallback.destination }) {
-            let orgNew = (orgFirstSeen[fallback.destination] ?? .max) >= warmupEnd
+        if !history.channels.keys.contains(where: { $0.destination == fallback.destination }) {
+            let orgNew = baseline.orgFirstSeen[fallback.destination] == nil
             reasons.append(Reason("NEW_DEST", orgNew ? 1.5 : 0.5, orgNew
                 ? "\(fallback.destination) is new for this agent and for every host during the baseline"
                 : "\(fallback.destination) is new for this agent (other hosts reached it before)"))
@@ -238,7 +287,7 @@ public final class FallbackDetector {
             reasons.append(Reason("PORT_PROTO_MISMATCH", 1.5, "\(fallback.proto) on \(fallback.transport) port \(first.flow.connection.responderPort), which usually carries \(portService)"))
         }
         let hostName = first.attribution.hostID ?? first.flow.connection.originator.description
-        if fallback.isAddress && hostsUsingDNS.contains(hostName) {
+        if fallback.isAddress && (baseline.hostsUsingDNS.contains(hostName) || hostsUsingDNS[hostName] != nil) {
             reasons.append(Reason("DIRECT_IP_NO_DNS", 1.0, "to \(first.flow.connection.responder) with no DNS answer or server name, from a host that uses DNS"))
         }
         let executable = agent.program ?? first.attribution.process?.executable
@@ -246,7 +295,7 @@ public final class FallbackDetector {
         if let label = agent.label, label.hasPrefix("com.apple."), !platform {
             reasons.append(Reason("LABEL_MASQUERADE", 1.5, "label \(label) but \(executable ?? "the program") is not an Apple platform binary (team id \(agent.teamID ?? "none"))"))
         }
-        if job?.plistPath?.hasSuffix(".plist") == true, agent.teamID == nil, !platform {
+        if (job?.plistPath ?? history.plistPath)?.hasSuffix(".plist") == true, agent.teamID == nil, !platform {
             reasons.append(Reason("UNSIGNED_AGENT", 1.0, "launchd job \(agent.label ?? "?") runs \(executable ?? "a program") with no code-signing team id"))
         }
         if flows[0].start - onset <= Int64(2 * expected * 1e9) {

@@ -101,6 +101,28 @@ import Testing
         #expect(alert.fallback.port == 4444 && alert.flows.count == 20)
     }
 
+    @Test func aBaselineLearnedFromOneCaptureJudgesTheNext() throws {
+        let agent = Agent()
+        // Week one: hourly check-ins. Week two: silence, then ICMP.
+        let first = Self.beacon(agent, from: 0, to: 48) + Self.chatter(from: 0, to: 48)
+        var second = (0..<120).map { Self.flow(agent, at: 52 + Double($0) / 6, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil) }
+        second += Self.chatter(from: 48, to: 72)
+        let learner = FallbackDetector(domains: Self.domains)
+        for (r, a) in first { learner.observe(r, a) }
+        var baseline = Baseline()
+        learner.learn(into: &baseline)
+        #expect(baseline.primary(of: AgentKey(agent.attribution)!, minimumSessions: 6)?.channel.description == "example.com tcp/443 ssl")
+        #expect(baseline.agents.count == 1 && baseline.orgFirstSeen["example.com"] != nil)
+        let judge = FallbackDetector(domains: Self.domains)
+        for (r, a) in second { judge.observe(r, a) }
+        let alert = try #require(judge.finish(baseline: baseline).first)
+        #expect(alert.reasons.map(\.code) == ["QUIET_PRIMARY", "NEW_TRANSPORT", "NEW_DEST", "DIRECT_IP_NO_DNS"])
+        // Without the baseline the second capture alone teaches nothing.
+        let alone = FallbackDetector(domains: Self.domains)
+        for (r, a) in second { alone.observe(r, a) }
+        #expect(alone.finish().isEmpty)
+    }
+
     @Test func anAgentThatComesBackOnItsOwnChannelOrANewAddressOfItsDomainIsNoAlert() {
         let agent = Agent()
         var flows = Self.beacon(agent, from: 0, to: 48)
