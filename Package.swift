@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,13 +48,14 @@ let package = Package(
         .target(name: "Collector", dependencies: ["SensorCore", "Attribution"]),
         .target(name: "Detection", dependencies: ["SensorCore", "Flows", "Attribution"],
                 exclude: ["Resources/README.md"], resources: [.copy("Resources/public_suffix_list.dat")]),
+        .target(name: "Store", dependencies: ["Detection", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Configuration", dependencies: ["Flows", "Attribution", "Detection", .product(name: "Yams", package: "Yams")]),
         .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows", "Attribution", "Detection"], swiftSettings: hotPath),
         .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Attribution", "Detection", "Outputs"], swiftSettings: hotPath),
         .executableTarget(
             name: "quietwire",
             dependencies: [
-                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector", "Detection", "Configuration",
+                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector", "Detection", "Configuration", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -66,7 +68,7 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport"]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Collector", "Flows", "SensorCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Configuration", "Attribution", "Flows", "SensorCore"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Configuration", "Store", "Attribution", "Flows", "SensorCore"]),
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",

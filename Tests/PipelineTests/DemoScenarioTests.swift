@@ -1,4 +1,6 @@
+import Capture
 import Foundation
+import SensorCore
 import Testing
 import TestSupport
 
@@ -60,6 +62,38 @@ import TestSupport
             #expect(alert["@timestamp"] as? String == "2026-11-04T08:15:00.000000Z")
             #expect(alert["process.pid"] as? Int == 812 && alert["destination.ip"] as? String == "198.51.100.7")
         }
+    }
+
+    /// Copies the frames of `path` before (or from) `split` into a new pcap.
+    static func slice(_ path: String, to out: String, before split: Timestamp, keepBefore: Bool) throws {
+        let source = try PacketSource.openFile(path)
+        let writer = try PcapFileWriter(path: out, linkType: .ethernet)
+        while case .frame(let f) = source.next() {
+            if (f.timestamp < split) == keepBefore { writer.write(timestamp: f.timestamp, wireLength: f.wireLength, bytes: f.bytes) }
+        }
+        writer.flush()
+    }
+
+    @Test func learnOnTheFirstDaysThenAnalyzeTheRestAgainstTheStoredBaseline() throws {
+        let dir = Self.temporary("demo-learn")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try DemoScenario.write(to: dir)
+        let split = Timestamp(nanoseconds: DemoScenario.origin + 30 * 3_600_000_000_000)
+        try Self.slice(dir + "/capture.pcap", to: dir + "/first.pcap", before: split, keepBefore: true)
+        try Self.slice(dir + "/capture.pcap", to: dir + "/second.pcap", before: split, keepBefore: false)
+        let feed = ["--feed", dir + "/sockets.ndjson", "--inventory", dir + "/inventory"]
+        let learn = try Tool.execute(CommandLineTests.binary, ["learn", dir + "/first.pcap", "--baseline", dir + "/qw.db"] + feed)
+        #expect(learn.status == 0 && learn.err.contains("now holds 3 background agents (3 new), 3 with a primary channel"), "\(learn.err)")
+        let analyze = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/second.pcap", "--baseline", dir + "/qw.db", "--out", dir + "/out"] + feed)
+        #expect(analyze.status == 0, "\(analyze.err)")
+        #expect(analyze.err.contains("judged against the baseline in \(dir)/qw.db"), "\(analyze.err)")
+        #expect(analyze.out.contains("HIGH") && analyze.out.contains("com.example.updater on mac-07"), "\(analyze.out)")
+        // Learning the second part too makes the fallback channel known: no alert any more.
+        _ = try Tool.execute(CommandLineTests.binary, ["learn", dir + "/second.pcap", "--baseline", dir + "/qw.db"] + feed)
+        let again = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/second.pcap", "--baseline", dir + "/qw.db", "--out", dir + "/out2"] + feed)
+        #expect(again.out.contains("no alerts"), "\(again.out)")
+        let bad = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/second.pcap", "--baseline", dir + "/sockets.ndjson", "--out", dir + "/out3"])
+        #expect(bad.status == 1 && bad.err.contains("cannot open the baseline"), "\(bad.err)")
     }
 
     @Test func aConfigurationFileTunesAndAllowlists() throws {

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Attribution
+import Configuration
+import Detection
+import Flows
+import Foundation
+import Outputs
+import Pipeline
+
+/// What `analyze` and `learn` share: the configuration, local networks, attribution, and one
+/// pass of the captures through the pipeline into a detector.
+struct DetectionOptions: ParsableArguments {
+    @Argument(help: "Capture files to read in order (pcap or pcapng; - for standard input).")
+    var files: [String]
+
+    @Option(help: ArgumentHelp("quietwire.yaml with local networks, timeouts, attribution and detection parameters, approved resolvers and the vendor allowlist (docs/configuration.md). Options given here override it.", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Comma-separated CIDR blocks counted as local (egress). Default: RFC 1918, 100.64/10, 169.254/16, fc00::/7, fe80::/10.")
+    var localNetworks: String?
+
+    @OptionGroup(title: "Attribution")
+    var attribution: AttributionOptions
+
+    func validate() throws {
+        if let localNetworks, NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) == nil {
+            throw ValidationError("--local-networks: '\(localNetworks)' is not a comma-separated list of CIDR blocks like 10.0.0.0/8,fd00::/8")
+        }
+        if files.contains("-") && attribution.feeds.contains("-") {
+            throw ValidationError("standard input (-) can be a capture or a feed, not both: write the feed to a file")
+        }
+    }
+
+    /// The configuration file's settings, or the defaults.
+    func configuration() throws -> QuietWireConfig {
+        guard let config else { return QuietWireConfig() }
+        do {
+            return try QuietWireConfig.load(path: config)
+        } catch {
+            StandardError.write("quietwire: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Reads the captures into a detector, writing the logs into `logDirectory`.
+    func run(_ configuration: QuietWireConfig, detection: DetectionSettings, logDirectory: String)
+        throws -> (FallbackDetector, LogRun.Result, (FlowAttributor, problems: Int)?) {
+        var settings = configuration.flows
+        if let localNetworks {
+            settings.localNetworks = NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })!
+        }
+        guard let domains = PublicSuffixList.shipped else {
+            StandardError.write("quietwire: the Public Suffix List resource is missing next to the binary (QuietWire_Detection.resources); reinstall or run from the build directory")
+            throw ExitCode(1)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+        } catch {
+            StandardError.write("quietwire: cannot create \(logDirectory): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        let attributor = try attribution.makeAttributor(base: configuration.correlator)
+        let detector = FallbackDetector(settings: detection, domains: domains)
+        do {
+            let logs = try ZeekLogSet(directory: logDirectory, format: .tsv, attributor: attributor?.0)
+            logs.observer = { detector.observe($0, $1) }
+            logs.dnsObserver = { detector.observe(dns: $0) }
+            let result = try LogRun(settings: settings).run(files: files, filter: nil, logs: logs)
+            StandardError.write(SummaryFormatter().text(result.decode) + "flows: \(result.flowsCreated) created")
+            if let (a, _) = attributor { StandardError.write(a.summary.text(skews: a.correlator.skews)) }
+            return (detector, result, attributor)
+        } catch {
+            StandardError.write("quietwire: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
