@@ -137,6 +137,28 @@ public final class ScenarioWriter {
         }
     }
 
+    /// A DNS query of `qtype` for `name` that `process` sends itself to `server` (an outside
+    /// resolver), answered with a TXT record of `answerBytes` random bytes; with its socket records.
+    public func dnsQuery(_ client: Endpoint, to server: UInt32, name: String, qtype: UInt16, at t: Int64, answerBytes: Int, process: ProcessIdentity) {
+        let id = Int(next() & 0xffff)
+        var qname: [UInt8] = []
+        for label in name.split(separator: ".") { qname += [UInt8(min(label.utf8.count, 63))] + Array(label.utf8.prefix(63)) }
+        qname += [0]
+        let question = qname + PacketBuilder.be16(Int(qtype)) + [0, 1]
+        let query = PacketBuilder.be16(id) + [0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0] + question
+        let txt = [UInt8(answerBytes)] + bytes(answerBytes)
+        let response = PacketBuilder.be16(id) + [0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0] + question
+            + [0xc0, 0x0c] + PacketBuilder.be16(Int(qtype)) + [0, 1, 0, 0, 0, 0x3c] + PacketBuilder.be16(txt.count) + txt
+        udpExchange(client, to: server, port: 53, at: t, request: query, response: response, process: process)
+    }
+
+    /// A DNS lookup and a TLS connection (ClientHello with SNI, ServerHello) by `process`.
+    public func tlsCheckIn(_ client: Endpoint, resolver: UInt32, name: String, address: UInt32, port: Int = 443, at t: Int64,
+                           process: ProcessIdentity, lookup: Bool = true) {
+        if lookup { dnsLookup(client, resolver: resolver, name: name, answer: address, at: t) }
+        tcpConnection(client, to: address, port: port, at: t + 50_000_000, request: clientHello(serverName: name), response: serverHello(), process: process)
+    }
+
     public func add(_ record: FeedRecord) { records.append(record) }
 
     /// Writes `capture.pcap` (frames in time order) and `sockets.ndjson` (records in time order) into `directory`.

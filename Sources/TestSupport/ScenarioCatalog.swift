@@ -1,0 +1,135 @@
+import Attribution
+import Foundation
+import SensorCore
+
+/// Labelled scenarios (issue 5): each writes, deterministically, a capture of one Mac over
+/// 56 hours, its endpoint feed and LaunchAgents plists, and the verdicts a correct detector
+/// reaches, so tests and `scripts/eval` can score it. Half are malicious fallbacks, half
+/// benign traps.
+public struct Scenario: Sendable {
+    /// What the detector should say about one agent.
+    public struct Verdict: Sendable {
+        public var label: String
+        public var alert: Bool
+        /// Reason codes the alert must carry.
+        public var reasons: [String]
+        /// Hours after the origin when the fallback began (time to detect is measured from it).
+        public var fallbackStart: Double?
+        public var note: String
+        /// The detector is known to get this one wrong today (the note says why).
+        public var knownMiss = false
+    }
+
+    public var name: String
+    public var summary: String
+    public var verdicts: [Verdict]
+    /// (label, program, StartInterval) of the plists written into the inventory.
+    var plists: [(String, String, Int?)]
+    var build: @Sendable (ScenarioWriter) -> Void
+
+    static let host = DemoScenario.host
+    static let resolver = DemoScenario.resolver
+    static let hours = 56.0
+
+    /// Agent-days the scenario covers (for false positives per 1,000 agent-days).
+    public var agentDays: Double { Double(verdicts.count) * Scenario.hours / 24 }
+
+    public func write(to directory: String, seed: UInt64 = 11) throws {
+        let w = ScenarioWriter(seed: seed, origin: DemoScenario.origin)
+        w.add(.host(HostRecord(hostID: Self.host.host, addresses: [IPAddress(ipv4: Self.host.address)],
+                               validFrom: Timestamp(nanoseconds: DemoScenario.origin), source: "native")))
+        build(w)
+        try w.write(to: directory)
+        let agents = directory + "/inventory/\(Self.host.host)/Library/LaunchAgents"
+        try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
+        for (label, program, interval) in plists {
+            try DemoScenario.plist(label: label, program: program, startInterval: interval).write(toFile: agents + "/\(label).plist", atomically: true, encoding: .utf8)
+        }
+        let lines = verdicts.map { v in
+            "{\"agent\":\"\(v.label)\",\"verdict\":\"\(v.alert ? "alert" : "none")\",\"reasons\":[\(v.reasons.map { "\"\($0)\"" }.joined(separator: ","))]"
+                + (v.fallbackStart.map { ",\"fallback_start_hours\":\($0)" } ?? "") + ",\"known_miss\":\(v.knownMiss),\"note\":\"\(v.note)\"}"
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/expected.ndjson", atomically: true, encoding: .utf8)
+    }
+
+    static func agent(_ pid: Int32, _ executable: String, team: String?, label: String? = nil) -> ProcessIdentity {
+        ProcessIdentity(pid: pid, ppid: 1, executable: executable, name: String(executable.split(separator: "/").last ?? ""), user: "root", teamID: team, label: label)
+    }
+
+    /// Hourly TLS check-ins of `p` to `name` from `from` to `to` hours.
+    static func checkIns(_ w: ScenarioWriter, _ p: ProcessIdentity, name: String, address: UInt32, from: Double, to: Double, every: Double = 1, port: Int = 443) {
+        var h = from
+        while h < to {
+            w.tlsCheckIn(host, resolver: resolver, name: name, address: address, port: port, at: w.nanoseconds(hours: h + 0.1), process: p)
+            h += every
+        }
+    }
+
+    static let updaterPath = "/Library/Application Support/Example/updater"
+    static let updates: UInt32 = 0x5DB8_D822  // 93.184.216.34
+    static let googleDNS: UInt32 = 0x0808_0808
+    static let base32 = Array("abcdefghijklmnopqrstuvwxyz234567")
+
+    /// Every scenario, malicious and benign.
+    public static let all: [Scenario] = [
+        Scenario(name: "dns-txt-tunnel", summary: "after its update server goes quiet the agent sends TXT queries with encoded labels straight to 8.8.8.8",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "NEW_TRANSPORT", "DNS_TUNNEL"], fallbackStart: 50,
+                                    note: "DNS TXT tunnel to a public resolver")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            for k in 0..<180 {
+                let label = String((0..<50).map { _ in base32[Int(w.next() % 32)] })
+                w.dnsQuery(host, to: googleDNS, name: "\(label).t.tunnel-example.com", qtype: 16, at: w.nanoseconds(hours: 50 + Double(k) / 30), answerBytes: 120, process: p)
+            }
+        },
+        Scenario(name: "doh-public-resolver", summary: "after its update server goes quiet the agent resolves through DNS over HTTPS at dns.google",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "DOH_NONCORP", "NEW_DEST"], fallbackStart: 50,
+                                    note: "DoH to a public resolver")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            for k in 0..<24 {
+                w.tlsCheckIn(host, resolver: resolver, name: "dns.google", address: googleDNS, at: w.nanoseconds(hours: 50 + Double(k) / 4), process: p, lookup: k == 0)
+            }
+        },
+        Scenario(name: "masquerading-apple-label", summary: "an unsigned program under com.apple.systemupdate goes quiet, then uses TLS on 8443 to a new domain",
+                 verdicts: [Verdict(label: "com.apple.systemupdate", alert: true, reasons: ["QUIET_PRIMARY", "LABEL_MASQUERADE", "UNSIGNED_AGENT", "NEW_PORT"],
+                                    fallbackStart: 50, note: "RUSTBUCKET-style lookalike label")],
+                 plists: [("com.apple.systemupdate", "/Users/alice/Library/.cache/systemupdate", 3600)]) { w in
+            let p = agent(710, "/Users/alice/Library/.cache/systemupdate", team: nil)
+            checkIns(w, p, name: "cdn.appleupdates-example.com", address: 0xC633_6414, from: 0, to: 44)
+            checkIns(w, p, name: "svc.backup-example.net", address: 0xCB00_7133, from: 50, to: 56, every: 0.5, port: 8443)
+        },
+        Scenario(name: "laptop-sleep", summary: "the Mac sleeps for 14 hours; on wake the updater first fetches from a new vendor CDN, then checks in as usual",
+                 verdicts: [Verdict(label: "com.example.updater", alert: false, reasons: [], fallbackStart: nil, note: "sleep is not silence")],
+                 plists: [("com.example.updater", updaterPath, 3600)]) { w in
+            let p = agent(812, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 30)
+            checkIns(w, p, name: "download.example-cdn.net", address: 0x9765_0145, from: 43.9, to: 56)
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 44, to: 56)
+        },
+        Scenario(name: "daily-updater", summary: "an updater that checks in once a day (StartInterval 86400) and reaches a new mirror on day 3",
+                 verdicts: [Verdict(label: "com.example.daily", alert: false, reasons: [], fallbackStart: nil, note: "too little history to call it quiet")],
+                 plists: [("com.example.daily", "/opt/example/daily", 86_400)]) { w in
+            let p = agent(820, "/opt/example/daily", team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 1, to: 56, every: 24)
+            checkIns(w, p, name: "mirror.example-mirrors.org", address: 0xC633_6420, from: 50, to: 51)
+        },
+        Scenario(name: "apns-port-fallback", summary: "apsd (an Apple platform binary) loses TCP 5223 and moves to TCP 443, as Apple documents",
+                 verdicts: [Verdict(label: "com.apple.apsd", alert: false, reasons: [], fallbackStart: nil, note: "documented vendor fallback")],
+                 plists: [("com.apple.apsd", "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd", nil)]) { w in
+            let p = agent(90, "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd", team: nil)
+            checkIns(w, p, name: "5-courier.push.apple.com", address: 0x1139_900A, from: 0, to: 44, port: 5223)
+            checkIns(w, p, name: "5-courier.push.apple.com", address: 0x1139_900A, from: 46, to: 56, port: 443)
+        },
+        Scenario(name: "same-domain-new-port", summary: "after silence the agent reaches its own update domain over TLS on port 8443",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "NEW_PORT"], fallbackStart: 50,
+                                    note: "same registered domain, new port: NEW_PORT alone scores 0.5, under the 2.0 lead threshold", knownMiss: true)],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            checkIns(w, p, name: "alt.example.com", address: 0x5DB8_D823, from: 50, to: 56, every: 0.5, port: 8443)
+        },
+    ]
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Every labelled scenario through `quietwire analyze`: each agent's verdict and main reasons
+/// as the scenario states them. A verdict marked as a known miss is asserted as missed, so a
+/// detector that starts catching it flips this test on purpose.
+@Suite struct ScenarioCatalogTests {
+    @Test(arguments: Scenario.all.map(\.name))
+    func verdictsMatch(name: String) throws {
+        let scenario = try #require(Scenario.all.first { $0.name == name })
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qw-scenario-\(name)-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try scenario.write(to: dir)
+        let r = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/capture.pcap", "--feed", dir + "/sockets.ndjson",
+                                                          "--inventory", dir + "/inventory", "--out", dir + "/out"])
+        #expect(r.status == 0, "\(r.err)")
+        let alerts = try String(contentsOfFile: dir + "/out/alerts.ndjson", encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        for v in scenario.verdicts {
+            let found = alerts.filter { $0["quietwire.agent.label"] as? String == v.label }
+            if v.alert != v.knownMiss {
+                let alert = try #require(found.first, "\(name): no alert for \(v.label)\n\(r.out)")
+                let codes = Set((alert["quietwire.reasons"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String })
+                #expect(Set(v.reasons).isSubset(of: codes), "\(name): \(v.label) reasons \(codes.sorted())")
+            } else {
+                #expect(found.isEmpty, "\(name): unexpected alert for \(v.label): \(r.out)")
+            }
+        }
+    }
+}
