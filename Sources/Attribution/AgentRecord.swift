@@ -38,6 +38,9 @@ public struct AgentRecord: Sendable, Equatable {
         self.source = source
     }
 
+    /// Largest StartInterval kept, seconds (a year); larger values are clamped to it.
+    public static let maximumStartInterval = 31_536_000
+
     /// The executable launchd runs: `Program`, else the first of `ProgramArguments`.
     public var executable: String? { program ?? programArguments.first }
 }

@@ -24,8 +24,8 @@ public struct Attribution: Sendable, Equatable {
     public var method: Method
     /// The feed the deciding record came from (`native`, `osquery/socket_events`, `ecs`, `lsof`, `collect`…).
     public var source: String?
-    /// 0…1: 1 for an open/close-bracketed exact match within the skew tolerance, lower for
-    /// snapshots, skewed matches, port and inferred matches; 0 for none.
+    /// 0…1: 1 for an exact match within the skew tolerance on a lifetime an open or close event
+    /// bounds, lower for snapshots only, skewed matches, port and inferred matches; 0 for none.
     public var confidence: Double
     /// The host's clock minus the sensor's, in seconds, as estimated from its exact matches.
     public var skew: Double?

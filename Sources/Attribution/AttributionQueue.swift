@@ -41,8 +41,12 @@ public final class AttributionQueue {
             releasedEarly += 1
             ready.append((oldest, correlator.attribute(oldest)))
         }
-        if now.nanoseconds &- lastRelease >= AttributionQueue.releaseInterval || lastRelease == .min {
+        // Also when packet time went backwards (a clock step, a hostile timestamp).
+        if lastRelease == .min || now.nanoseconds < lastRelease || now.nanoseconds.subtractingReportingOverflow(lastRelease).partialValue >= AttributionQueue.releaseInterval {
             ready += release(now: now)
+        } else if head > waiting.count / 2 {
+            waiting.removeFirst(head)
+            head = 0
         }
         return ready
     }
@@ -54,7 +58,8 @@ public final class AttributionQueue {
         var kept: [FlowRecord] = []
         for r in waiting[head...] {
             let a = correlator.attribute(r)
-            if a.method == .exact || now.nanoseconds &- r.end.nanoseconds >= lag {
+            let (waited, overflow) = now.nanoseconds.subtractingReportingOverflow(r.end.nanoseconds)
+            if a.method == .exact || overflow || waited >= lag {
                 ready.append((r, a))
             } else {
                 kept.append(r)

@@ -116,10 +116,16 @@ public final class Correlator {
         return i
     }
 
+    /// Sources get an index each; past 65,535 distinct names they share the last one, "other".
     private func intern(source: String) -> UInt16 {
         if let i = sourceIndex[source] { return i }
-        let i = UInt16(min(sources.count, Int(UInt16.max)))
-        if sources.count <= Int(UInt16.max) { sources.append(source); sourceIndex[source] = i }
+        guard sources.count < Int(UInt16.max) else {
+            if sources.count == Int(UInt16.max) { sources.append("other") }
+            return UInt16.max
+        }
+        let i = UInt16(sources.count)
+        sources.append(source)
+        sourceIndex[source] = i
         return i
     }
 
@@ -216,14 +222,16 @@ public final class Correlator {
 
     /// Distance in nanoseconds from `t` to a lifetime (0 inside it).
     private static func distance(_ t: Int64, _ l: Lifetime) -> Int64 {
-        t < l.first ? l.first &- t : (t > l.last ? t &- l.last : 0)
+        let (d, overflow) = t < l.first ? l.first.subtractingReportingOverflow(t) : (t > l.last ? t.subtractingReportingOverflow(l.last) : (0, false))
+        return overflow ? .max : d
     }
 
     /// The best of `lifetimes` for `start` (sensor clock), with its distance after skew.
     private func nearest(_ lifetimes: [Lifetime], start: Int64) -> (Lifetime, Int64)? {
         var best: (Lifetime, Int64)?
         for l in lifetimes {
-            let t = start &+ (skewEstimate[l.host] ?? 0)
+            let (t, overflow) = start.addingReportingOverflow(skewEstimate[l.host] ?? 0)
+            if overflow { continue }
             let d = Correlator.distance(t, l)
             if best == nil || d < best!.1 { best = (l, d) }
         }
@@ -250,7 +258,7 @@ public final class Correlator {
             guard let (l, d) = nearest(lifetimes(chain: head, link: \.next), start: start), d <= seconds(settings.maximumSkew) else { continue }
             var confidence = l.opened != nil || l.closed ? 1.0 : 0.9
             if d > seconds(settings.tolerance) { confidence = 0.7 }
-            if let opened = l.opened { sampleSkew(host: l.host, opened &- start) }
+            if let opened = l.opened, case let (delta, false) = opened.subtractingReportingOverflow(start) { sampleSkew(host: l.host, delta) }
             return result(.exact, l, confidence: confidence)
         }
         // 2. port: unconnected or wildcard sockets on the local end.

@@ -10,13 +10,22 @@ struct FeedBatch {
 
 /// Field readers shared by the adapters; each returns nil for a missing or malformed value.
 enum FeedField {
-    /// An address from text: IPv4, IPv6 (optionally in brackets, with a zone), IPv4-mapped IPv6.
-    /// Empty text is nil.
+    /// An address from text: IPv4, IPv6 (optionally in brackets, with a zone), IPv4-mapped IPv6
+    /// (as the IPv4 address flows carry). Empty text and the unspecified address (0.0.0.0, ::,
+    /// a wildcard bind) are nil.
     static func address(_ v: JSONValue?) -> IPAddress? {
         guard var s = v?.text.map({ String($0.trimmingSpaces) }), !s.isEmpty else { return nil }
         if s.hasPrefix("["), s.hasSuffix("]") { s = String(s.dropFirst().dropLast()) }
         if let percent = s.firstIndex(of: "%") { s = String(s[..<percent]) }
-        return IPAddress(s)
+        return IPAddress(s).flatMap(normalized)
+    }
+
+    /// An IPv4-mapped IPv6 address as IPv4; nil for an unspecified address.
+    static func normalized(_ a: IPAddress) -> IPAddress? {
+        var a = a
+        if !a.isIPv4, a.value >> 32 == IPAddress.mappedPrefix >> 32 { a = IPAddress(ipv4: UInt32(truncatingIfNeeded: a.value)) }
+        if a.value == 0 || (a.isIPv4 && a.ipv4 == 0) { return nil }
+        return a
     }
 
     /// A port 0...65535.

@@ -71,72 +71,132 @@ public enum FeedReader {
 
     static func read(lines next: () -> LineReader.Line?, name: String, format: FeedFormat?, sink: ((FeedRecord) -> Void)? = nil) -> Load {
         var load = Load(feed: name)
-        var lsof: LsofFieldParser?
-        var document: [UInt8] = []
-        var documentStart = 0
-        var documentLines = 0
+        var lsof: LsofFieldParser? = format == .lsof ? LsofFieldParser() : nil
+        var decided = format != nil
+        // A pretty-printed document in progress: its lines (with numbers) and bracket depth.
+        var pending: [(Int, [UInt8])] = []
+        var pendingBytes = 0
+        var depth = JSONDepth()
         var number = 0
-        func isBlank(_ b: [UInt8]) -> Bool { b.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        var replay: [(Int, [UInt8])] = []
         func trimmed(_ b: [UInt8]) -> ArraySlice<UInt8> {
             var s = b[...]
             while let f = s.first, f == 0x20 || f == 0x09 { s.removeFirst() }
             while let l = s.last, l == 0x20 || l == 0x09 { s.removeLast() }
             return s
         }
-        while let line = next() {
-            number += 1
-            guard case .text(let bytes) = line else {
-                load.problem(number, "line longer than \(LineReader.maximumLineLength) bytes")
-                continue
+        func single(_ line: Int, _ bytes: [UInt8]) {
+            do {
+                take(try JSONParser.parse(bytes), line: line, format: format, into: &load, sink: sink)
+            } catch {
+                load.problem(line, "not JSON: \(error)")
             }
-            if !document.isEmpty {
-                document.append(0x0A)
-                document.append(contentsOf: bytes)
-                documentLines += 1
-                let t = trimmed(bytes)
-                if t == [UInt8(ascii: "}")] || t == [UInt8(ascii: "]")] {
+        }
+        while true {
+            let line: (Int, [UInt8])
+            if !replay.isEmpty {
+                line = replay.removeFirst()
+            } else {
+                guard let l = next() else { break }
+                number += 1
+                guard case .text(var bytes) = l else {
+                    load.problem(number, "line longer than \(LineReader.maximumLineLength) bytes")
+                    continue
+                }
+                if number == 1, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
+                line = (number, bytes)
+            }
+            let (lineNumber, bytes) = line
+            if !pending.isEmpty {
+                pending.append(line)
+                pendingBytes += bytes.count + 1
+                depth.scan(bytes)
+                if depth.closed {
+                    let document = Array(pending.map(\.1).joined(separator: [0x0A]))
                     if case .success(let v) = Result(catching: { () throws(JSONParser.Failure) in try JSONParser.parse(document) }) {
-                        take(v, line: documentStart, format: format, into: &load, sink: sink)
-                        document = []
+                        take(v, line: pending[0].0, format: format, into: &load, sink: sink)
+                    } else {
+                        load.problem(pending[0].0, "a multi-line JSON document that does not parse")
                     }
+                    pending = []
+                } else if pending.count >= maximumDocumentLines || pendingBytes > LineReader.maximumLineLength || depth.broken {
+                    // Not a document after all: report its first line and read the others one by one.
+                    load.problem(pending[0].0, "unterminated JSON document")
+                    replay = Array(pending.dropFirst()) + replay
+                    pending = []
                 }
-                if !document.isEmpty, documentLines >= maximumDocumentLines || document.count > LineReader.maximumLineLength {
-                    load.problem(documentStart, "unterminated JSON document")
-                    document = []
-                }
-                continue
-            }
-            if isBlank(bytes) { continue }
-            if lsof == nil, format == .lsof || (format == nil && !bytes.isEmpty && trimmed(bytes).first != UInt8(ascii: "{") && trimmed(bytes).first != UInt8(ascii: "[") && load.formats.isEmpty && load.recordCount == 0) {
-                lsof = LsofFieldParser()
-            }
-            if lsof != nil {
-                lsof!.take(Substring(decoding: bytes, as: UTF8.self), number: number)
                 continue
             }
             let t = trimmed(bytes)
-            if t == [UInt8(ascii: "{")] || t == [UInt8(ascii: "[")] {
-                document = bytes
-                documentStart = number
-                documentLines = 1
+            if t.isEmpty { continue }
+            if !decided {
+                decided = true
+                let text = String(decoding: t, as: UTF8.self)
+                let lsofLike = text.hasPrefix(LsofFieldParser.marker)
+                    || (text.first == "p" && text.count > 1 && text.dropFirst().allSatisfy(\.isNumber))
+                if lsofLike { lsof = LsofFieldParser() }
+            }
+            if lsof != nil {
+                lsof!.take(Substring(decoding: bytes, as: UTF8.self), number: lineNumber)
+                // Records and problems leave the parser as they come, so a large feed is not held.
+                let (records, problems) = lsof!.drain()
+                load.take(records, sink: sink)
+                for (l, reason) in problems { load.problem(l, reason) }
                 continue
             }
-            do {
-                take(try JSONParser.parse(bytes), line: number, format: format, into: &load, sink: sink)
-            } catch {
-                load.problem(number, "not JSON: \(error)")
+            if t == [UInt8(ascii: "{")] || t == [UInt8(ascii: "[")] {
+                pending = [line]
+                pendingBytes = bytes.count
+                depth = JSONDepth()
+                depth.scan(bytes)
+                continue
             }
+            single(lineNumber, bytes)
         }
-        if !document.isEmpty { load.problem(documentStart, "unterminated JSON document at the end of the feed") }
+        if !pending.isEmpty {
+            load.problem(pending[0].0, "unterminated JSON document at the end of the feed")
+            for (l, b) in pending.dropFirst() where !trimmed(b).isEmpty { single(l, b) }
+        }
         if var parser = lsof {
             parser.finish()
-            load.take(parser.batch.records, sink: sink)
-            load.ignored += parser.batch.ignored
-            for (line, reason) in parser.problems { load.problem(line, reason) }
-            load.formats[.lsof] = parser.batch.records.count
+            let (records, problems) = parser.drain()
+            load.take(records, sink: sink)
+            load.ignored += parser.ignored
+            for (l, reason) in problems { load.problem(l, reason) }
+            load.formats[.lsof] = parser.recordsSeen
         }
         load.lines = number
         return load
+    }
+
+    /// Bracket depth of JSON text fed line by line, outside strings.
+    struct JSONDepth {
+        private var depth = 0
+        private var inString = false
+        private var escaped = false
+        /// The document's outermost bracket has closed.
+        private(set) var closed = false
+        /// More closing than opening brackets: not one document.
+        private(set) var broken = false
+
+        mutating func scan(_ bytes: [UInt8]) {
+            for b in bytes {
+                if inString {
+                    if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                    continue
+                }
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 { closed = true } else if depth < 0 { broken = true }
+                default: break
+                }
+            }
+            // A string cannot span lines in JSON.
+            if inString { broken = true }
+        }
     }
 
     /// Adapts one JSON document: a top-level array is taken as a list of documents.

@@ -44,7 +44,8 @@ public enum FeedTime {
             i += 1
             return true
         }
-        guard let year = num(4), expect(UInt8(ascii: "-")), let month = num(2), expect(UInt8(ascii: "-")),
+        // Years nanoseconds since 1970 can hold in an Int64 (1678-2261).
+        guard let year = num(4), (1678...2261).contains(year), expect(UInt8(ascii: "-")), let month = num(2), expect(UInt8(ascii: "-")),
               let day = num(2), (1...12).contains(month), (1...31).contains(day) else { return nil }
         guard i < b.count, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == UInt8(ascii: " ") else { return nil }
         i += 1

@@ -65,7 +65,8 @@ public struct HostDirectory: Sendable {
         let t = time.nanoseconds
         var best: (String, Int64, Bool)?
         for i in list {
-            let distance = t < i.from ? i.from &- t : (t > i.to ? t &- i.to : 0)
+            let (distance, overflow) = t < i.from ? i.from.subtractingReportingOverflow(t) : (t > i.to ? t.subtractingReportingOverflow(i.to) : (0, false))
+            if overflow { continue }
             guard distance <= horizon else { continue }
             if let b = best, b.1 < distance || (b.1 == distance && b.2 && !i.stated) { continue }
             best = (i.host, distance, i.stated)

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Launch agents and daemons read straight from launchd plist files (XML or binary), for
 /// `--inventory DIR`: DIR holds one folder per host id with that host's plists anywhere below
@@ -36,7 +41,22 @@ public enum LaunchdInventory {
             }
             for relative in paths.sorted() {
                 let path = root + "/" + relative
-                guard let data = fm.contents(atPath: path) else { continue }
+                // Only regular files (symlinks followed), read up to the size limit: a FIFO or
+                // /dev/zero named *.plist cannot block or exhaust the run.
+                var info = stat()
+                guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+                    load.problems.append(FeedProblem(feed: path, line: 0, reason: "not a regular file"))
+                    continue
+                }
+                guard Int(info.st_size) <= maximumPlistBytes else {
+                    load.problems.append(FeedProblem(feed: path, line: 0, reason: "larger than \(maximumPlistBytes) bytes"))
+                    continue
+                }
+                guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.read(upToCount: maximumPlistBytes + 1) else {
+                    load.problems.append(FeedProblem(feed: path, line: 0, reason: "cannot be read"))
+                    continue
+                }
+                try? handle.close()
                 do throws(FeedLineError) {
                     load.agents.append(try agent(plist: data, hostID: host, path: "/" + relative))
                 } catch {
@@ -69,7 +89,7 @@ public enum LaunchdInventory {
         if let b = dict["KeepAlive"] as? Bool { keepAlive = b } else if let d = dict["KeepAlive"] as? [String: Any] { keepAlive = !d.isEmpty }
         return AgentRecord(hostID: hostID, label: label, plistPath: path, program: program, programArguments: arguments,
                            runAtLoad: dict["RunAtLoad"] as? Bool, keepAlive: keepAlive,
-                           startInterval: (dict["StartInterval"] as? NSNumber)?.intValue,
+                           startInterval: (dict["StartInterval"] as? NSNumber).map { max(0, min($0.intValue, AgentRecord.maximumStartInterval)) },
                            domain: domain(ofPlistPath: path), teamID: nil, source: "plist")
     }
 
@@ -80,19 +100,26 @@ public enum LaunchdInventory {
         return nil
     }
 
-    /// The bytes from the XML declaration or `<plist` on, past leading blank space and XML
-    /// comments; nil when the data does not start that way.
+    /// The bytes from the XML declaration or `<plist` on, past leading blank space, a UTF-8
+    /// byte-order mark and XML comments; nil when the data does not start that way. Scans the
+    /// bytes themselves, so invalid UTF-8 cannot shift the cut.
     static func xmlStart(_ data: Data) -> Data? {
-        let text = String(decoding: data.prefix(64 * 1024), as: UTF8.self)
-        var rest = Substring(text)
-        while true {
-            rest = rest.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
-            guard rest.hasPrefix("<!--") else { break }
-            guard let end = rest.range(of: "-->") else { return nil }
-            rest = rest[end.upperBound...]
+        let bytes = [UInt8](data.prefix(64 * 1024))
+        var i = 0
+        func starts(_ s: String) -> Bool {
+            let p = Array(s.utf8)
+            return bytes.count - i >= p.count && Array(bytes[i..<(i + p.count)]) == p
         }
-        guard rest.hasPrefix("<?xml") || rest.hasPrefix("<plist") || rest.hasPrefix("<!DOCTYPE") else { return nil }
-        let offset = text.utf8.distance(from: text.startIndex, to: rest.startIndex)
-        return data.subdata(in: data.startIndex + offset..<data.endIndex)
+        if starts("\u{FEFF}") { i += 3 }
+        while i < bytes.count {
+            if bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D { i += 1; continue }
+            guard starts("<!--") else { break }
+            i += 4
+            while i < bytes.count, !starts("-->") { i += 1 }
+            guard i < bytes.count else { return nil }
+            i += 3
+        }
+        guard starts("<?xml") || starts("<plist") || starts("<!DOCTYPE") else { return nil }
+        return data.subdata(in: data.startIndex + i..<data.endIndex)
     }
 }

@@ -70,6 +70,18 @@ struct LsofFieldParser {
     /// Ends the input: the last file is emitted.
     mutating func finish() { finishFile() }
 
+    /// Records emitted in all.
+    private(set) var recordsSeen = 0
+    /// Well-formed network files of other protocols.
+    var ignored: Int { batch.ignored }
+
+    /// Hands over the records and problems gathered since the last call.
+    mutating func drain() -> ([FeedRecord], [(Int, String)]) {
+        defer { batch.records = []; problems = [] }
+        recordsSeen += batch.records.count
+        return (batch.records, problems)
+    }
+
     private mutating func finishFile() {
         defer { fileType = nil; fileProtocol = nil; fileName = nil }
         guard let name = fileName, fileType == "IPv4" || fileType == "IPv6" else { return }
@@ -109,6 +121,6 @@ struct LsofFieldParser {
         if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
         if let percent = host.firstIndex(of: "%") { host = host[..<percent] }
         guard let address = IPAddress(String(host)) else { return nil }
-        return (address, port)
+        return (FeedField.normalized(address), port)
     }
 }

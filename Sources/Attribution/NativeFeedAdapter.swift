@@ -43,9 +43,14 @@ enum NativeFeedAdapter {
             }
             let local = FeedField.address(v["local_address"])
             if local == nil, FeedField.text(v["local_address"]) != nil { throw FeedLineError("'local_address' is not an IP address") }
+            var remotePort: UInt16 = 0
+            if let rp = v["remote_port"], rp != .null {
+                guard let p = FeedField.port(rp) else { throw FeedLineError("'remote_port' is not a port (0-65535)") }
+                remotePort = p
+            }
             batch.records.append(.socket(SocketRecord(
                 time: try time(), hostID: try host(), event: event, transport: transport, localAddress: local, localPort: localPort,
-                remoteAddress: remote, remotePort: FeedField.port(v["remote_port"]) ?? 0, process: try process(), source: source)))
+                remoteAddress: remote, remotePort: remotePort, process: try process(), source: source)))
         case "agent":
             guard let label = FeedField.text(v["label"]) else { throw FeedLineError("missing 'label'") }
             var domain: AgentRecord.Domain?
@@ -57,12 +62,15 @@ enum NativeFeedAdapter {
                 hostID: try host(), label: label, plistPath: FeedField.text(v["plist_path"]), program: FeedField.text(v["program"]),
                 programArguments: (v["program_arguments"]?.array ?? []).compactMap { $0.text },
                 runAtLoad: v["run_at_load"]?.boolean, keepAlive: v["keep_alive"]?.boolean,
-                startInterval: v["start_interval"]?.integer.map { Int(clamping: $0) }, domain: domain,
+                startInterval: v["start_interval"]?.integer.map { Int(max(0, min($0, Int64(AgentRecord.maximumStartInterval)))) }, domain: domain,
                 teamID: FeedField.text(v["team_id"]), source: source)))
         case "host":
             guard let list = v["addresses"]?.array else { throw FeedLineError("missing 'addresses' (an array of IP addresses)") }
             let addresses = list.compactMap { FeedField.address($0) }
             guard addresses.count == list.count else { throw FeedLineError("'addresses' holds a value that is not an IP address") }
+            for key in ["valid_from", "valid_to"] where v[key] != nil && v[key] != .null && FeedTime.parse(v[key]) == nil {
+                throw FeedLineError("'\(key)' is not epoch seconds or RFC 3339 text")
+            }
             batch.records.append(.host(HostRecord(
                 hostID: try host(), name: FeedField.text(v["name"]), addresses: addresses,
                 validFrom: FeedTime.parse(v["valid_from"]), validTo: FeedTime.parse(v["valid_to"]), source: source)))

@@ -109,7 +109,7 @@ enum OsqueryResultsAdapter {
         let keepAlive = FeedField.text(row["keep_alive"]).map { $0 != "0" && $0.lowercased() != "false" }
         return .agent(AgentRecord(hostID: host, label: label, plistPath: path, program: FeedField.text(row["program"]),
                                   programArguments: arguments, runAtLoad: row["run_at_load"]?.boolean, keepAlive: keepAlive,
-                                  startInterval: row["start_interval"]?.integer.map { Int(clamping: $0) },
+                                  startInterval: row["start_interval"]?.integer.map { Int(max(0, min($0, Int64(AgentRecord.maximumStartInterval)))) },
                                   domain: path.flatMap(LaunchdInventory.domain(ofPlistPath:)),
                                   teamID: nil, source: "osquery/launchd"))
     }

@@ -10,14 +10,14 @@ public struct AwakeTime: Sendable {
     /// From the start times of a host's flows (any order) and the margin around each.
     public init(activity: [Int64], margin: Int64) {
         for t in activity.sorted() {
-            let a = t &- margin, b = t &+ margin
+            let a = Saturating.subtract(t, margin), b = Saturating.add(t, margin)
             if let last = intervals.last, a <= last.1 {
                 intervals[intervals.count - 1].1 = max(last.1, b)
             } else {
                 intervals.append((a, b))
             }
         }
-        for (a, b) in intervals { prefix.append(prefix.last! + (b - a)) }
+        for (a, b) in intervals { prefix.append(Saturating.add(prefix[prefix.count - 1], Saturating.subtract(b, a))) }
     }
 
     /// Awake nanoseconds up to `t`.
@@ -30,11 +30,11 @@ public struct AwakeTime: Sendable {
         }
         guard low > 0 else { return 0 }
         let (a, b) = intervals[low - 1]
-        return prefix[low - 1] + (min(t, b) - a)
+        return Saturating.add(prefix[low - 1], Saturating.subtract(min(t, b), a))
     }
 
     /// Awake nanoseconds between `from` and `to`.
     public func awake(from: Int64, to: Int64) -> Int64 {
-        to <= from ? 0 : awake(until: to) - awake(until: from)
+        to <= from ? 0 : max(0, Saturating.subtract(awake(until: to), awake(until: from)))
     }
 }

@@ -89,7 +89,8 @@ public final class FallbackDetector {
     /// the time span trains, the rest is judged. Alerts ordered by start.
     public func finish() -> [Alert] {
         guard first <= last else { return [] }
-        let warmupEnd = first + Int64(Double(last - first) * min(max(settings.warmupFraction, 0), 1))
+        let fraction = min(max(settings.warmupFraction, 0), 1)
+        let warmupEnd = Saturating.add(first, Saturating.nanoseconds(Saturating.seconds(last, minus: first) * fraction))
         var baseline = Baseline()
         learn(into: &baseline, until: warmupEnd)
         return judge(with: baseline, from: warmupEnd)
@@ -115,7 +116,7 @@ public final class FallbackDetector {
             baseline.trainedUntil = max(baseline.trainedUntil ?? .min, min(last, until))
         }
         for (agent, all) in events {
-            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start < until }
+            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start < until }.sorted { $0.start < $1.start }
             guard !list.isEmpty else { continue }
             var entry = baseline.agents[agent] ?? Baseline.Agent()
             if let job = jobs[agent] {
@@ -173,11 +174,11 @@ public final class FallbackDetector {
 
     /// Session start times of a channel's flows (flows closer than `sessionGap` are one session).
     func sessions(_ list: [Event]) -> [(start: Int64, succeeded: Bool)] {
-        let gap = Int64(settings.sessionGap * 1e9)
+        let gap = Saturating.nanoseconds(settings.sessionGap)
         var result: [(Int64, Bool)] = []
         var lastStart = Int64.min
         for e in list {
-            if result.isEmpty || e.start - lastStart > gap {
+            if result.isEmpty || Saturating.subtract(e.start, lastStart) > gap {
                 result.append((e.start, !e.failed))
             } else if !e.failed {
                 result[result.count - 1].1 = true
@@ -205,7 +206,8 @@ public final class FallbackDetector {
         let interval = Self.median(gaps)
         let spread = 1.4826 * Self.median(gaps.map { abs($0 - interval) })
         let job = jobs[agent]
-        let expected = max(interval, Double(job?.startInterval ?? history.startInterval ?? 0))
+        // A hostile plist's StartInterval cannot push the windows past the cap.
+        let expected = min(max(interval, Double(job?.startInterval ?? history.startInterval ?? 0)), settings.windowCap)
         let quietAfter = max(settings.quietMultiple * expected, expected + settings.quietDeviations * spread, settings.minimumQuiet)
         let windowAfter = min(settings.windowCap, max(settings.windowAfter, settings.windowAfterIntervals * expected))
         let windowBefore = settings.windowBeforeIntervals * expected
@@ -224,14 +226,14 @@ public final class FallbackDetector {
             guard let previous = okBefore.last?.start ?? primaryHistory.lastSuccess else { continue }
             let next = primarySessions.first { $0.succeeded && $0.start > previous }?.start ?? last
             let gap = Double(awake.awake(from: previous, to: next)) / 1e9
-            let wallGap = Double(next - previous) / 1e9
-            let onset = previous + Int64(expected * 1e9)
+            let wallGap = Saturating.seconds(next, minus: previous)
+            let onset = Saturating.add(previous, Saturating.nanoseconds(expected))
             let inWindow = { (from: Int64) in
-                c >= from - Int64(windowBefore * 1e9) && c <= from + Int64(windowAfter * 1e9)
+                c >= Saturating.subtract(from, Saturating.nanoseconds(windowBefore)) && c <= Saturating.add(from, Saturating.nanoseconds(windowAfter))
             }
             let quiet = gap > quietAfter && inWindow(onset)
-            let failureSpan = Int64(max(settings.failureWindow, expected) * 1e9)
-            let failures = primaryEvents.filter { $0.failed && $0.start > previous && $0.start <= c + failureSpan }
+            let failureSpan = Saturating.nanoseconds(max(settings.failureWindow, expected))
+            let failures = primaryEvents.filter { $0.failed && $0.start > previous && $0.start <= Saturating.add(c, failureSpan) }
             let failing = failures.count >= settings.failuresForEvidence && inWindow(failures[0].start)
             guard quiet || failing else { continue }
 
@@ -298,8 +300,9 @@ public final class FallbackDetector {
         if (job?.plistPath ?? history.plistPath)?.hasSuffix(".plist") == true, agent.teamID == nil, !platform {
             reasons.append(Reason("UNSIGNED_AGENT", 1.0, "launchd job \(agent.label ?? "?") runs \(executable ?? "a program") with no code-signing team id"))
         }
-        if flows[0].start - onset <= Int64(2 * expected * 1e9) {
-            reasons.append(Reason("TIGHT_SWITCH", 0.5, "the fallback started \(Int(Double(flows[0].start - onset) / 1e9)) s after the primary's onset of trouble"))
+        let switchSeconds = Saturating.seconds(flows[0].start, minus: onset)
+        if switchSeconds <= 2 * expected {
+            reasons.append(Reason("TIGHT_SWITCH", 0.5, "the fallback started \(Int(max(min(switchSeconds, 9e15), -9e15))) s after the primary's onset of trouble"))
         }
         let name = first.flow.serverName ?? first.flow.resolvedName
         let encryptedDNS = fallback.port == 853 || (fallback.port == 443 && ["ssl", "quic", "http", "unknown"].contains(fallback.proto))

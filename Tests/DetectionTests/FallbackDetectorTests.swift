@@ -266,3 +266,37 @@ import Testing
         #expect(psl.registeredDomain("a.b.s3.amazonaws.com") != "amazonaws.com")
     }
 }
+
+/// Regressions for hostile values found in review.
+extension FallbackDetectorTests {
+    @Test func extremeTimesAndIntervalsDoNotTrap() {
+        var huge = Agent()
+        huge.startInterval = Int.max
+        var flows = Self.beacon(huge, from: 0, to: 48)
+        flows += (0..<10).map { Self.flow(huge, at: 52 + Double($0), to: "203.0.113.9", 0, proto: 1, service: [], portService: nil) }
+        _ = Self.run(flows)
+        // Flows at both ends of the Int64 range.
+        let d = FallbackDetector(domains: Self.domains)
+        for (ns, agent) in [(Int64.min + 10, Agent()), (Int64.max - 10_000_000_000, Agent())] {
+            var (r, a) = Self.flow(agent, at: 0, to: "203.0.113.9", 443)
+            r.start = Timestamp(nanoseconds: ns)
+            r.end = r.start
+            d.observe(r, a)
+        }
+        _ = d.finish()
+    }
+
+    @Test func flowsArrivingOutOfOrderLearnTheSameRhythm() throws {
+        let agent = Agent()
+        let flows = Self.beacon(agent, from: 0, to: 48) + Self.chatter(from: 0, to: 48)
+        var ordered = Baseline(), reversed = Baseline()
+        let a = FallbackDetector(domains: Self.domains), b = FallbackDetector(domains: Self.domains)
+        for (r, x) in flows { a.observe(r, x) }
+        for (r, x) in flows.reversed() { b.observe(r, x) }
+        a.learn(into: &ordered)
+        b.learn(into: &reversed)
+        let key = try #require(AgentKey(agent.attribution))
+        #expect(ordered.agents[key]?.channels == reversed.agents[key]?.channels)
+        #expect(ordered.primary(of: key, minimumSessions: 6)?.gaps.allSatisfy { $0 > 0 } == true)
+    }
+}
