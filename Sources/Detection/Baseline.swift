@@ -38,10 +38,14 @@ public struct Baseline: Sendable {
         /// The job's StartInterval (seconds) and plist, when the inventory had them.
         public var startInterval: Int?
         public var plistPath: String?
+        /// Executables of the processes that did the agent's network I/O (the job's program,
+        /// children it started), at most `maximumExecutables`.
+        public var executables: Set<String> = []
         public init() {}
     }
 
     public static let maximumGaps = 256
+    public static let maximumExecutables = 64
 
     public var agents: [AgentKey: Agent] = [:]
     /// When any host first reached each destination identity, nanoseconds.

@@ -72,7 +72,10 @@ public final class FallbackDetector {
         let hostName = a.hostID ?? r.connection.originator.description
         if r.resolvedName != nil || r.serverName != nil { hostsUsingDNS[hostName] = min(hostsUsingDNS[hostName] ?? .max, start) }
         activity[hostName, default: []].append(start)
-        guard let agent = AgentKey(a), agent.label != nil else { return }
+        guard var agent = AgentKey(a), agent.label != nil else { return }
+        // A child of the job carries its own signature, not the job's: it joins the job's
+        // agent once the job's own flows name the team (`mergeChildren`).
+        if a.agentMethod == .parent { agent.teamID = Self.childMarker }
         if jobs[agent] == nil, let job = a.agent { jobs[agent] = job }
         events[agent, default: []].append(Event(flow: r, attribution: a, channel: channel, failed: Self.failedStates.contains(r.connState)))
     }
@@ -83,6 +86,22 @@ public final class FallbackDetector {
         let uid = t.connection.uid
         guard (questions[uid]?.count ?? 0) < Self.maximumQuestionsPerFlow else { return }
         questions[uid, default: []].append((String(decoding: query, as: UTF8.self), type))
+    }
+
+    static let childMarker = "\u{0}child"
+
+    /// Moves the flows of the job's children to the job's agent: the one agent with the same
+    /// host, label and program, else the one without a team id.
+    private func mergeChildren(known: Baseline? = nil) {
+        for key in events.keys where key.teamID == Self.childMarker {
+            let siblings = Set(events.keys.filter { $0.host == key.host && $0.label == key.label && $0.program == key.program && $0.teamID != Self.childMarker })
+                .union(known?.agents.keys.filter { $0.host == key.host && $0.label == key.label && $0.program == key.program } ?? [])
+            var target = key
+            target.teamID = siblings.count == 1 ? siblings.first!.teamID : nil
+            events[target, default: []] += events.removeValue(forKey: key) ?? []
+            if jobs[target] == nil { jobs[target] = jobs[key] }
+            jobs[key] = nil
+        }
     }
 
     /// Judges everything observed without a stored baseline: the first `warmupFraction` of
@@ -107,6 +126,7 @@ public final class FallbackDetector {
 
     /// Adds every observed flow that started before `until` to `baseline`.
     public func learn(into baseline: inout Baseline, until: Int64 = .max) {
+        mergeChildren(known: baseline)
         for (destination, t) in orgFirstSeen where t < until {
             baseline.orgFirstSeen[destination] = min(baseline.orgFirstSeen[destination] ?? .max, t)
         }
@@ -123,7 +143,10 @@ public final class FallbackDetector {
                 entry.startInterval = job.startInterval ?? entry.startInterval
                 entry.plistPath = job.plistPath ?? entry.plistPath
             }
-            let awake = AwakeTime(activity: activity[agent.host] ?? [], margin: Int64(settings.awakeMargin * 1e9))
+            for e in list where entry.executables.count < Baseline.maximumExecutables {
+                if let exe = e.attribution.process?.executable { entry.executables.insert(exe) }
+            }
+            let awake = AwakeTime(activity: activity[agent.host] ?? [], margin: Saturating.nanoseconds(settings.awakeMargin))
             for (channel, flows) in Dictionary(grouping: list, by: \.channel) {
                 let s = sessions(flows)
                 var c = entry.channels[channel] ?? Baseline.Channel(channel: channel, first: s[0].start, last: s[0].start)
@@ -145,6 +168,7 @@ public final class FallbackDetector {
 
     /// Judges the flows at or after `from` against `baseline`.
     private func judge(with baseline: Baseline, from: Int64) -> [Alert] {
+        mergeChildren(known: baseline)
         summary = Summary(warmupEnd: Timestamp(nanoseconds: from))
         var alerts: [Alert] = []
         for agent in events.keys.sorted() {
@@ -292,12 +316,19 @@ public final class FallbackDetector {
         if fallback.isAddress && (baseline.hostsUsingDNS.contains(hostName) || hostsUsingDNS[hostName] != nil) {
             reasons.append(Reason("DIRECT_IP_NO_DNS", 1.0, "to \(first.flow.connection.responder) with no DNS answer or server name, from a host that uses DNS"))
         }
+        if let exe = first.attribution.process?.executable, !history.executables.isEmpty, !history.executables.contains(exe) {
+            let pid = first.attribution.process.map { " (pid \($0.pid)\($0.ppid.map { ", parent \($0)" } ?? ""))" } ?? ""
+            reasons.append(Reason("NEW_CHILD_NET", 1.0, "network I/O by \(exe)\(pid), which this agent never used for the network before (it used \(history.executables.sorted().joined(separator: ", ")))"))
+        }
         let executable = agent.program ?? first.attribution.process?.executable
         let platform = VendorFallbackPairs.isApplePlatform(executable, teamID: agent.teamID)
         if let label = agent.label, label.hasPrefix("com.apple."), !platform {
             reasons.append(Reason("LABEL_MASQUERADE", 1.5, "label \(label) but \(executable ?? "the program") is not an Apple platform binary (team id \(agent.teamID ?? "none"))"))
         }
-        if (job?.plistPath ?? history.plistPath)?.hasSuffix(".plist") == true, agent.teamID == nil, !platform {
+        // Unsigned only when the job's own program was seen doing I/O without a team id (an
+        // agent seen only through its children has an unknown signature, not none).
+        let ownProgramSeen = agent.program.map { history.executables.contains($0) || first.attribution.process?.executable == $0 } ?? false
+        if (job?.plistPath ?? history.plistPath)?.hasSuffix(".plist") == true, agent.teamID == nil, !platform, ownProgramSeen {
             reasons.append(Reason("UNSIGNED_AGENT", 1.0, "launchd job \(agent.label ?? "?") runs \(executable ?? "a program") with no code-signing team id"))
         }
         let switchSeconds = Saturating.seconds(flows[0].start, minus: onset)

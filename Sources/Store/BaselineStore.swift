@@ -2,7 +2,8 @@ import Detection
 import GRDB
 
 /// The detection baseline in SQLite (one file, WAL, versioned schema through GRDB's
-/// migrator): agents, their channels with sessions, days and awake gaps, the organisation's
+/// migrator: v1 agents and channels, v2 the executables that did each agent's network I/O):
+/// agents, their channels with sessions, days and awake gaps, the organisation's
 /// first-seen destinations and the hosts that use plain DNS. `quietwire learn` extends it;
 /// `quietwire analyze --baseline` judges against it.
 public final class BaselineStore: Sendable {
@@ -63,6 +64,12 @@ public final class BaselineStore: Sendable {
                 t.primaryKey("host", .text)
             }
         }
+        m.registerMigration("v2") { db in
+            try db.create(table: "agent_executable") { t in
+                t.column("agent_id", .integer).notNull().references("agent", onDelete: .cascade)
+                t.column("executable", .text).notNull()
+            }
+        }
         return m
     }
 
@@ -101,6 +108,10 @@ public final class BaselineStore: Sendable {
                         days: Set(days.split(separator: ",").compactMap { Int64($0) }), first: row["first"], last: row["last"],
                         lastSuccess: row["last_success"], gaps: gaps.split(separator: ",").compactMap { Double($0) })
                 }
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM agent_executable") {
+                    guard let key = agents[row["agent_id"]] else { continue }
+                    b.agents[key]?.executables.insert(row["executable"])
+                }
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM destination") { b.orgFirstSeen[row["name"]] = row["first_seen"] }
                 b.hostsUsingDNS = Set(try String.fetchAll(db, sql: "SELECT host FROM dns_host"))
                 let meta = Dictionary(try Row.fetchAll(db, sql: "SELECT * FROM meta").map { ($0["key"] as String, $0["value"] as String) },
@@ -118,11 +129,14 @@ public final class BaselineStore: Sendable {
     public func save(_ b: Baseline) throws(Failure) {
         do {
             try pool.write { db in
-                try db.execute(sql: "DELETE FROM channel; DELETE FROM agent; DELETE FROM destination; DELETE FROM dns_host; DELETE FROM meta")
+                try db.execute(sql: "DELETE FROM channel; DELETE FROM agent_executable; DELETE FROM agent; DELETE FROM destination; DELETE FROM dns_host; DELETE FROM meta")
                 for (key, agent) in b.agents.sorted(by: { $0.key < $1.key }) {
                     try db.execute(sql: "INSERT INTO agent (host, label, program, team_id, start_interval, plist_path) VALUES (?, ?, ?, ?, ?, ?)",
                                    arguments: [key.host, key.label, key.program, key.teamID, agent.startInterval, agent.plistPath])
                     let id = db.lastInsertedRowID
+                    for exe in agent.executables.sorted() {
+                        try db.execute(sql: "INSERT INTO agent_executable (agent_id, executable) VALUES (?, ?)", arguments: [id, exe])
+                    }
                     for c in agent.channels.values {
                         try db.execute(sql: """
                             INSERT INTO channel (agent_id, destination, transport, port, proto, is_address, sessions, successful_sessions,

@@ -187,6 +187,21 @@ import Testing
         #expect(plain?.isTunnel == false && plain?.uniqueSubdomains == 3)
     }
 
+    @Test func aChildProcessDoingTheFallbackIsNamed() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        // The job starts curl, which reaches a new server by address on 443 with its own bytes.
+        for k in 0..<20 {
+            var (r, a) = Self.flow(agent, at: 52 + Double(k) / 4, to: "198.51.100.30", 443, service: [], portService: "ssl")
+            a.process = ProcessIdentity(pid: 4321, ppid: 100, executable: "/usr/bin/curl")
+            a.agentMethod = .parent
+            flows.append((r, a))
+        }
+        let alert = try #require(Self.run(flows).0.first)
+        let child = try #require(alert.reasons.first { $0.code == "NEW_CHILD_NET" })
+        #expect(child.detail.contains("/usr/bin/curl (pid 4321, parent 100)") && child.weight == 1.0)
+    }
+
     @Test func theAllowlistCreditsAVendorsExpectedDestinationsAndMoves() throws {
         let agent = Agent()
         var flows = Self.beacon(agent, from: 0, to: 48)
