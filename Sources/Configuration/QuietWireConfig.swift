@@ -103,13 +103,18 @@ public struct QuietWireConfig: Sendable {
         }
 
         mutating func top(_ root: Node, into c: inout QuietWireConfig) throws(Failure) {
-            let known = ["local_networks", "flows", "attribution", "detection", "allowlist"]
+            let known = ["local_networks", "proxies", "flows", "attribution", "detection", "allowlist"]
             for (key, k, v) in try mapping(root, "the top level") {
                 switch key {
                 case "local_networks":
                     let list = try texts(v, key)
                     guard let set = NetworkSet(list) else { throw fail(v, "local_networks must be CIDR blocks like 10.0.0.0/8 or fd00::/8") }
                     c.flows.localNetworks = set
+                case "proxies":
+                    for text in try texts(v, key) {
+                        guard let proxy = ProxyAddress(text) else { throw fail(v, "proxies entries look like 10.0.0.8:3128 or [fd00::8]:8080, not \(text)") }
+                        c.detection.proxies.insert(proxy)
+                    }
                 case "flows": try flows(v, &c.flows)
                 case "attribution": try attribution(v, &c.correlator)
                 case "detection": try detection(v, &c.detection)

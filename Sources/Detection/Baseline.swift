@@ -41,6 +41,8 @@ public struct Baseline: Sendable {
         /// Executables of the processes that did the agent's network I/O (the job's program,
         /// children it started), at most `maximumExecutables`.
         public var executables: Set<String> = []
+        /// The agent reached a configured web proxy.
+        public var usedProxy = false
         public init() {}
     }
 

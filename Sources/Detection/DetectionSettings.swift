@@ -30,6 +30,9 @@ public struct DetectionSettings: Sendable {
     /// Resolvers the organisation runs or approves (server names or addresses as text): DoH or
     /// DoT to them is no evidence.
     public var approvedResolvers: Set<String> = []
+    /// The organisation's web proxies (address and port): an agent that used one and then
+    /// reaches the internet directly bypassed it (PROXY_BYPASS).
+    public var proxies: Set<ProxyAddress> = []
     /// Vendor agents the organisation knows (`quietwire.yaml` `allowlist`).
     public var allowlist: [AllowlistEntry] = []
     /// The part of the input (by time) that only trains baselines when no stored baseline exists.

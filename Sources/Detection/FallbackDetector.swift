@@ -146,6 +146,9 @@ public final class FallbackDetector {
             for e in list where entry.executables.count < Baseline.maximumExecutables {
                 if let exe = e.attribution.process?.executable { entry.executables.insert(exe) }
             }
+            if !settings.proxies.isEmpty, list.contains(where: { settings.proxies.contains(ProxyAddress(address: $0.flow.connection.responder, port: $0.flow.connection.responderPort)) }) {
+                entry.usedProxy = true
+            }
             let awake = AwakeTime(activity: activity[agent.host] ?? [], margin: Saturating.nanoseconds(settings.awakeMargin))
             for (channel, flows) in Dictionary(grouping: list, by: \.channel) {
                 let s = sessions(flows)
@@ -319,6 +322,10 @@ public final class FallbackDetector {
         if let exe = first.attribution.process?.executable, !history.executables.isEmpty, !history.executables.contains(exe) {
             let pid = first.attribution.process.map { " (pid \($0.pid)\($0.ppid.map { ", parent \($0)" } ?? ""))" } ?? ""
             reasons.append(Reason("NEW_CHILD_NET", 1.0, "network I/O by \(exe)\(pid), which this agent never used for the network before (it used \(history.executables.sorted().joined(separator: ", ")))"))
+        }
+        if history.usedProxy, first.flow.isEgress,
+           !settings.proxies.contains(ProxyAddress(address: first.flow.connection.responder, port: first.flow.connection.responderPort)) {
+            reasons.append(Reason("PROXY_BYPASS", 1.5, "the agent used the proxy \(settings.proxies.map(\.description).sorted().joined(separator: ", ")) and now reaches \(first.flow.connection.responder):\(first.flow.connection.responderPort) directly"))
         }
         let executable = agent.program ?? first.attribution.process?.executable
         let platform = VendorFallbackPairs.isApplePlatform(executable, teamID: agent.teamID)

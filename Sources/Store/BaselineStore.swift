@@ -2,7 +2,8 @@ import Detection
 import GRDB
 
 /// The detection baseline in SQLite (one file, WAL, versioned schema through GRDB's
-/// migrator: v1 agents and channels, v2 the executables that did each agent's network I/O):
+/// migrator: v1 agents and channels, v2 the executables that did each agent's network I/O,
+/// v3 whether it used a configured proxy):
 /// agents, their channels with sessions, days and awake gaps, the organisation's
 /// first-seen destinations and the hosts that use plain DNS. `quietwire learn` extends it;
 /// `quietwire analyze --baseline` judges against it.
@@ -70,6 +71,9 @@ public final class BaselineStore: Sendable {
                 t.column("executable", .text).notNull()
             }
         }
+        m.registerMigration("v3") { db in
+            try db.alter(table: "agent") { t in t.add(column: "used_proxy", .boolean).notNull().defaults(to: false) }
+        }
         return m
     }
 
@@ -95,6 +99,7 @@ public final class BaselineStore: Sendable {
                     var a = Baseline.Agent()
                     a.startInterval = row["start_interval"]
                     a.plistPath = row["plist_path"]
+                    a.usedProxy = row["used_proxy"]
                     b.agents[key] = a
                 }
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM channel") {
@@ -131,8 +136,8 @@ public final class BaselineStore: Sendable {
             try pool.write { db in
                 try db.execute(sql: "DELETE FROM channel; DELETE FROM agent_executable; DELETE FROM agent; DELETE FROM destination; DELETE FROM dns_host; DELETE FROM meta")
                 for (key, agent) in b.agents.sorted(by: { $0.key < $1.key }) {
-                    try db.execute(sql: "INSERT INTO agent (host, label, program, team_id, start_interval, plist_path) VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: [key.host, key.label, key.program, key.teamID, agent.startInterval, agent.plistPath])
+                    try db.execute(sql: "INSERT INTO agent (host, label, program, team_id, start_interval, plist_path, used_proxy) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                   arguments: [key.host, key.label, key.program, key.teamID, agent.startInterval, agent.plistPath, agent.usedProxy])
                     let id = db.lastInsertedRowID
                     for exe in agent.executables.sorted() {
                         try db.execute(sql: "INSERT INTO agent_executable (agent_id, executable) VALUES (?, ?)", arguments: [id, exe])

@@ -25,7 +25,19 @@ public struct Scenario: Sendable {
     public var verdicts: [Verdict]
     /// (label, program, StartInterval) of the plists written into the inventory.
     var plists: [(String, String, Int?)]
+    /// Options `quietwire analyze` needs for this scenario (written to `analyze.args`).
+    public var arguments: [String] = []
     var build: @Sendable (ScenarioWriter) -> Void
+
+    init(name: String, summary: String, verdicts: [Verdict], plists: [(String, String, Int?)], arguments: [String] = [],
+         build: @escaping @Sendable (ScenarioWriter) -> Void) {
+        self.name = name
+        self.summary = summary
+        self.verdicts = verdicts
+        self.plists = plists
+        self.arguments = arguments
+        self.build = build
+    }
 
     static let host = DemoScenario.host
     static let resolver = DemoScenario.resolver
@@ -50,6 +62,7 @@ public struct Scenario: Sendable {
                 + (v.fallbackStart.map { ",\"fallback_start_hours\":\($0)" } ?? "") + ",\"known_miss\":\(v.knownMiss),\"note\":\"\(v.note)\"}"
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/expected.ndjson", atomically: true, encoding: .utf8)
+        try arguments.map { $0 + "\n" }.joined().write(toFile: directory + "/analyze.args", atomically: true, encoding: .utf8)
     }
 
     static func agent(_ pid: Int32, _ executable: String, team: String?, label: String? = nil) -> ProcessIdentity {
@@ -122,6 +135,18 @@ public struct Scenario: Sendable {
             let p = agent(90, "/System/Library/PrivateFrameworks/ApplePushService.framework/apsd", team: nil)
             checkIns(w, p, name: "5-courier.push.apple.com", address: 0x1139_900A, from: 0, to: 44, port: 5223)
             checkIns(w, p, name: "5-courier.push.apple.com", address: 0x1139_900A, from: 46, to: 56, port: 443)
+        },
+        Scenario(name: "proxy-bypass", summary: "the agent always went through the web proxy; after silence it reaches its update server directly",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "PROXY_BYPASS"], fallbackStart: 50,
+                                    note: "direct egress around the configured proxy")],
+                 plists: [("com.example.helper", updaterPath, 3600)], arguments: ["--proxy", "10.20.0.8:3128"]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            let connect = Array("CONNECT updates.example.com:443 HTTP/1.1\r\nHost: updates.example.com:443\r\n\r\n".utf8)
+            let established = Array("HTTP/1.1 200 Connection established\r\n\r\n".utf8)
+            for h in 0..<44 {
+                w.tcpConnection(host, to: 0x0A14_0008, port: 3128, at: w.nanoseconds(hours: Double(h) + 0.1), request: connect, response: established, process: p)
+            }
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 50, to: 56, every: 0.5)
         },
         Scenario(name: "same-domain-new-port", summary: "after silence the agent reaches its own update domain over TLS on port 8443",
                  verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "NEW_PORT"], fallbackStart: 50,

@@ -15,6 +15,7 @@ import Testing
         a.startInterval = 3600
         a.plistPath = "/Library/LaunchAgents/com.example.updater.plist"
         a.executables = ["/opt/u", "/usr/bin/curl"]
+        a.usedProxy = true
         a.channels[key] = Baseline.Channel(channel: key, sessions: 48, successfulSessions: 47, days: [20_760, 20_761], first: 1, last: 2,
                                            lastSuccess: 2, gaps: [3600, 3599.5, 3601.25])
         b.agents[agent] = a

@@ -8,6 +8,7 @@ import Testing
     @Test func everyKeyIsRead() throws {
         let c = try QuietWireConfig.parse("""
             local_networks: [10.0.0.0/8, fd00::/8]
+            proxies: [10.0.0.8:3128, "[fd00::8]:8080"]
             flows:
               tcp_inactivity_timeout: 600
               max_flows: 5000
@@ -29,6 +30,7 @@ import Testing
             """)
         #expect(c.flows.localNetworks.contains(IPAddress("10.1.2.3")!) && !c.flows.localNetworks.contains(IPAddress("192.168.1.1")!))
         #expect(c.flows.tcpInactivityTimeout == 600 && c.flows.maximumFlows == 5000)
+        #expect(c.detection.proxies == [ProxyAddress("10.0.0.8:3128")!, ProxyAddress("[fd00::8]:8080")!])
         #expect(c.correlator.tolerance == 5 && c.correlator.maximumSkew == 120)
         #expect(c.detection.warmupFraction == 0.25 && c.detection.awakeMargin == 300 && c.detection.minimumPrimarySessions == 4)
         #expect(c.detection.quietMultiple == 2.5 && c.detection.approvedResolvers == ["dns.corp.example", "10.0.0.53"])
@@ -54,6 +56,7 @@ import Testing
         ("allowlist:\n  - team_id: X\n    fallbacks: [\"tcp/443 to tcp/8443\"]\n", 3, "fallbacks entries look like"),
         ("attribution:\n  clock_skew_tolerance: 50\n  max_clock_skew: 10\n", 2, "at least clock_skew_tolerance"),
         ("detection: [1, 2]\n", 1, "must be a mapping"),
+        ("proxies: [10.0.0.8]\n", 1, "proxies entries look like"),
         ("flows:\n  tcp_inactivity_timeout: [\n", 3, "not valid YAML"),
     ])
     func errorsNameTheLineAndTheKey(text: String, line: Int, message: String) {

@@ -13,7 +13,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try scenario.write(to: dir)
         let r = try Tool.execute(CommandLineTests.binary, ["analyze", dir + "/capture.pcap", "--feed", dir + "/sockets.ndjson",
-                                                          "--inventory", dir + "/inventory", "--out", dir + "/out"])
+                                                          "--inventory", dir + "/inventory", "--out", dir + "/out"] + scenario.arguments)
         #expect(r.status == 0, "\(r.err)")
         let alerts = try String(contentsOfFile: dir + "/out/alerts.ndjson", encoding: .utf8).split(separator: "\n")
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
