@@ -35,8 +35,10 @@ public final class FallbackDetector {
     private var activity: [String: [Int64]] = [:]
     /// DNS questions (name, qtype) per flow uid, for the DNS tunnel score of DNS fallbacks.
     private var questions: [String: [(String, UInt16)]] = [:]
-    /// Questions kept per flow.
+    /// Questions kept per flow, and in all (past it, the tunnel score sees a sample).
     static let maximumQuestionsPerFlow = 10_000
+    static let maximumQuestions = 2_000_000
+    private var questionCount = 0
     private var first = Int64.max
     private var last = Int64.min
 
@@ -84,7 +86,8 @@ public final class FallbackDetector {
     public func observe(dns t: DNSTransaction) {
         guard let query = t.query, let type = t.qtype else { return }
         let uid = t.connection.uid
-        guard (questions[uid]?.count ?? 0) < Self.maximumQuestionsPerFlow else { return }
+        guard questionCount < Self.maximumQuestions, (questions[uid]?.count ?? 0) < Self.maximumQuestionsPerFlow else { return }
+        questionCount += 1
         questions[uid, default: []].append((String(decoding: query, as: UTF8.self), type))
     }
 
