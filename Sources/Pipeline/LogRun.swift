@@ -9,11 +9,15 @@ import Wire
 /// Used by `quietwire logs`; `analyze` and the live sensor will reuse it.
 public final class LogRun: Sendable {
     public let settings: FlowSettings
+    /// Called every 2^20 packets with the packets read so far, the flows open and the latest
+    /// packet time (for progress on a terminal); on the reading thread.
+    public let progress: (@Sendable (UInt64, Int, Timestamp) -> Void)?
     private let stopped = Atomic<Bool>(false)
     private let current = Mutex<PacketSource?>(nil)
 
-    public init(settings: FlowSettings) {
+    public init(settings: FlowSettings, progress: (@Sendable (UInt64, Int, Timestamp) -> Void)? = nil) {
         self.settings = settings
+        self.progress = progress
     }
 
     /// Ends the run at the next packet; safe from any thread.
@@ -53,6 +57,7 @@ public final class LogRun: Sendable {
         let table = FlowTable(settings: settings)
         var summary = DecodeSummary()
         var packet = DecodedPacket()
+        var total: UInt64 = 0
         let clock = ContinuousClock()
         let started = clock.now
         reading: for source in sources {
@@ -70,6 +75,8 @@ public final class LogRun: Sendable {
                     if packet.weirdCount > 0, let weird = packet.weird { noteWeird(weird, packet, table: table, logs: logs) }
                     logs.write(from: table)
                     input.packets &+= 1
+                    total &+= 1
+                    if total & 0xF_FFFF == 0, let progress { progress(total, table.count, frame.timestamp) }
                 case .timeout: continue
                 case .end:
                     if stopped.load(ordering: .relaxed) { summary.stoppedEarly = true; break reading }

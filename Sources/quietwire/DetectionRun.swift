@@ -6,6 +6,7 @@ import Flows
 import Foundation
 import Outputs
 import Pipeline
+import SensorCore
 
 /// What `analyze` and `learn` share: the configuration, local networks, attribution, and one
 /// pass of the captures through the pipeline into a detector.
@@ -65,7 +66,15 @@ struct DetectionOptions: ParsableArguments {
             let logs = try ZeekLogSet(directory: logDirectory, format: .tsv, attributor: attributor?.0)
             logs.observer = { detector.observe($0, $1) }
             logs.dnsObserver = { detector.observe(dns: $0) }
-            let result = try LogRun(settings: settings).run(files: files, filter: nil, logs: logs)
+            // Progress on a terminal for large inputs, one line rewritten in place.
+            let interactive = isatty(2) == 1
+            let show: @Sendable (UInt64, Int, Timestamp) -> Void = { packets, flows, time in
+                let when = Date(timeIntervalSince1970: time.secondsDouble).formatted(.iso8601)
+                FileHandle.standardError.write(Data("\rread \(packets >> 20) Mi packets, \(flows) flows open, packet time \(when)   ".utf8))
+            }
+            let run = LogRun(settings: settings, progress: interactive ? show : nil)
+            let result = try run.run(files: files, filter: nil, logs: logs)
+            if interactive && result.decode.inputs.reduce(0, { $0 + $1.packets }) >= 1 << 20 { FileHandle.standardError.write(Data("\n".utf8)) }
             StandardError.write(SummaryFormatter().text(result.decode) + "flows: \(result.flowsCreated) created")
             if let (a, _) = attributor { StandardError.write(a.summary.text(skews: a.correlator.skews)) }
             return (detector, result, attributor)
