@@ -73,12 +73,4 @@ public struct HostDirectory: Sendable {
         }
         return best?.0
     }
-
-    /// Every address a host is known to have held.
-    public func addresses(of host: String) -> [IPAddress] {
-        intervals.compactMap { entry in entry.value.contains { $0.host == host } ? entry.key : nil }
-    }
-
-    /// Hosts known, by id.
-    public var hosts: Set<String> { Set(intervals.values.flatMap { $0.map(\.host) }) }
 }

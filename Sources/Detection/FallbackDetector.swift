@@ -124,9 +124,6 @@ public final class FallbackDetector {
         return judge(with: baseline, from: first)
     }
 
-    /// The time span observed, nanoseconds (nil when nothing was).
-    public var span: (first: Int64, last: Int64)? { first <= last ? (first, last) : nil }
-
     /// Adds every observed flow that started before `until` to `baseline`.
     public func learn(into baseline: inout Baseline, until: Int64 = .max) {
         mergeChildren(known: baseline)

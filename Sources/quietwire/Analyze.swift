@@ -41,11 +41,7 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("approved-resolver"), help: ArgumentHelp("A resolver the organisation runs or approves (server name or address; repeatable): DoH or DoT to it is no evidence.", valueName: "name"))
     var approvedResolvers: [String] = []
 
-    @Option(name: .customLong("proxy"), help: ArgumentHelp("The organisation's web proxy as address:port (repeatable): an agent that used it and then goes direct bypassed it.", valueName: "address:port"))
-    var proxies: [String] = []
-
     func validate() throws {
-        for p in proxies where ProxyAddress(p) == nil { throw ValidationError("--proxy \(p): expected address:port like 10.0.0.8:3128 or [fd00::8]:8080") }
         if let warmup, !(warmup > 0 && warmup < 1) { throw ValidationError("--warmup must be between 0 and 1 (exclusive): the part of the time span that trains") }
     }
 
@@ -54,7 +50,7 @@ struct Analyze: ParsableCommand {
         var detection = configuration.detection
         if let warmup { detection.warmupFraction = warmup }
         detection.approvedResolvers.formUnion(approvedResolvers.map { $0.lowercased() })
-        detection.proxies.formUnion(proxies.compactMap(ProxyAddress.init))
+        detection.proxies.formUnion(common.proxyAddresses)
         var stored: Baseline?
         if let baseline {
             do {

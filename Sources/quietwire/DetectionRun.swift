@@ -20,13 +20,18 @@ struct DetectionOptions: ParsableArguments {
     @Option(help: "Comma-separated CIDR blocks counted as local (egress). Default: RFC 1918, 100.64/10, 169.254/16, fc00::/7, fe80::/10.")
     var localNetworks: String?
 
+    @Option(name: .customLong("proxy"), help: ArgumentHelp("The organisation's web proxy as address:port (repeatable): an agent that used it and then goes direct bypassed it (PROXY_BYPASS).", valueName: "address:port"))
+    var proxies: [String] = []
+
     @OptionGroup(title: "Attribution")
     var attribution: AttributionOptions
 
+    /// The `--proxy` values (checked by `validate`).
+    var proxyAddresses: [ProxyAddress] { proxies.compactMap(ProxyAddress.init) }
+
     func validate() throws {
-        if let localNetworks, NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) == nil {
-            throw ValidationError("--local-networks: '\(localNetworks)' is not a comma-separated list of CIDR blocks like 10.0.0.0/8,fd00::/8")
-        }
+        for p in proxies where ProxyAddress(p) == nil { throw ValidationError("--proxy \(p): expected address:port like 10.0.0.8:3128 or [fd00::8]:8080") }
+        try LocalNetworks.validate(localNetworks)
         if files.contains("-") && attribution.feeds.contains("-") {
             throw ValidationError("standard input (-) can be a capture or a feed, not both: write the feed to a file")
         }
@@ -48,7 +53,7 @@ struct DetectionOptions: ParsableArguments {
         throws -> (FallbackDetector, LogRun.Result, (FlowAttributor, problems: Int)?) {
         var settings = configuration.flows
         if let localNetworks {
-            settings.localNetworks = NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })!
+            settings.localNetworks = LocalNetworks.parse(localNetworks)!
         }
         guard let domains = PublicSuffixList.shipped else {
             StandardError.write("quietwire: the Public Suffix List resource is missing next to the binary (QuietWire_Detection.resources); reinstall or run from the build directory")

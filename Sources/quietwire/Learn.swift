@@ -24,13 +24,6 @@ struct Learn: ParsableCommand {
     @Option(help: ArgumentHelp("The SQLite baseline to create or extend.", valueName: "file"))
     var baseline: String
 
-    @Option(name: .customLong("proxy"), help: ArgumentHelp("The organisation's web proxy as address:port (repeatable), to learn which agents use it.", valueName: "address:port"))
-    var proxies: [String] = []
-
-    func validate() throws {
-        for p in proxies where ProxyAddress(p) == nil { throw ValidationError("--proxy \(p): expected address:port like 10.0.0.8:3128 or [fd00::8]:8080") }
-    }
-
     func run() throws {
         let configuration = try common.configuration()
         let store: BaselineStore
@@ -45,7 +38,7 @@ struct Learn: ParsableCommand {
         let logs = FileManager.default.temporaryDirectory.appendingPathComponent("quietwire-learn-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: logs) }
         var detection = configuration.detection
-        detection.proxies.formUnion(proxies.compactMap(ProxyAddress.init))
+        detection.proxies.formUnion(common.proxyAddresses)
         let (detector, result, _) = try common.run(configuration, detection: detection, logDirectory: logs)
         let before = learned.agents.count
         detector.learn(into: &learned)

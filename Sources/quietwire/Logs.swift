@@ -64,9 +64,7 @@ struct Logs: ParsableCommand {
 
     func validate() throws {
         guard ZeekLogFormat(rawValue: format) != nil else { throw ValidationError("--format must be tsv or json") }
-        if let localNetworks, NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) == nil {
-            throw ValidationError("--local-networks: '\(localNetworks)' is not a comma-separated list of CIDR blocks like 10.0.0.0/8,fd00::/8")
-        }
+        try LocalNetworks.validate(localNetworks)
         if !(interimInterval >= 0 && interimInterval <= 86_400 * 365) {
             throw ValidationError("--interim-interval must be between 0 (off) and 31536000 seconds")
         }
@@ -85,7 +83,7 @@ struct Logs: ParsableCommand {
         settings.verifyChecksums = verifyChecksums
         settings.interimInterval = interimInterval
         if let localNetworks {
-            settings.localNetworks = NetworkSet(localNetworks.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })!
+            settings.localNetworks = LocalNetworks.parse(localNetworks)!
         }
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

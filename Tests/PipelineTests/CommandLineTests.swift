@@ -139,6 +139,15 @@ struct CommandLineTests {
         #expect(skew.status != 0 && skew.err.contains("--max-clock-skew"))
         let interval = try run(["collect", "--interval", "0"])
         #expect(interval.status != 0 && interval.err.contains("--interval"))
+        for (args, message) in [(["analyze", get, "--out", "/tmp/qw-x", "--proxy", "10.0.0.8"], "--proxy 10.0.0.8"),
+                                (["learn", get, "--baseline", "/tmp/qw-x.db", "--proxy", "[::1]"], "--proxy [::1]"),
+                                (["analyze", get, "--out", "/tmp/qw-x", "--warmup", "1.5"], "--warmup"),
+                                (["analyze", get, "--out", "/tmp/qw-x", "--local-networks", "10.0.0.0/40"], "--local-networks"),
+                                (["analyze", get, "--out", "/tmp/qw-x", "--config", "/nonexistent/q.yaml"], "cannot read the configuration file"),
+                                (["learn", get], "--baseline")] {
+            let r = try run(args)
+            #expect(r.status != 0 && r.err.contains(message), "\(args): \(r.err)")
+        }
     }
 
     @Test func helpExplainsDecode() throws {
