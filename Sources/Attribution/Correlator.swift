@@ -156,7 +156,10 @@ public final class Correlator {
         }
     }
 
-    private func ingest(socket s: SocketRecord) {
+    private func ingest(socket record: SocketRecord) {
+        var s = record
+        // ICMP flows are keyed on type and code, not the socket's ports: match on addresses.
+        if SocketRecord.isICMP(s.transport) { (s.localPort, s.remotePort) = (0, 0) }
         let host = intern(host: s.hostID)
         let process = intern(process: s.process, host: host)
         agents.note(host: s.hostID, s.process)
@@ -242,7 +245,8 @@ public final class Correlator {
 
     /// Attributes one flow.
     public func attribute(_ flow: FlowRecord) -> Attribution {
-        let c = flow.connection
+        var c = flow.connection
+        if SocketRecord.isICMP(c.proto) { (c.originatorPort, c.responderPort) = (0, 0) }
         let start = flow.start.nanoseconds
         let orientations = [(c.originator, c.originatorPort, c.responder, c.responderPort),
                             (c.responder, c.responderPort, c.originator, c.originatorPort)]

@@ -44,7 +44,7 @@ enum ECSEventAdapter {
 
     static func socket(_ v: JSONValue, action: String, time: Timestamp, host: String) throws(FeedLineError) -> SocketRecord {
         guard let transport = FeedField.transport(v.path("network.transport")) else {
-            throw FeedLineError("'network.transport' must be tcp or udp")
+            throw FeedLineError("'network.transport' must be tcp, udp, icmp or ipv6-icmp")
         }
         guard let sourcePort = FeedField.port(v.path("source.port")), let destinationPort = FeedField.port(v.path("destination.port")) else {
             throw FeedLineError("missing or invalid 'source.port' or 'destination.port'")

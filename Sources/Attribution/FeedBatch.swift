@@ -43,10 +43,12 @@ enum FeedField {
     /// A transport from a name ("tcp", "udp", any case) or an IP protocol number (6, 17).
     static func transport(_ v: JSONValue?) -> UInt8? {
         guard let v else { return nil }
-        if let n = v.integer { return n == 6 || n == 17 ? UInt8(n) : nil }
+        if let n = v.integer { return [1, 6, 17, 58].contains(n) ? UInt8(n) : nil }
         switch v.text?.lowercased() {
         case "tcp", "tcp4", "tcp6": return 6
         case "udp", "udp4", "udp6": return 17
+        case "icmp": return 1
+        case "icmpv6", "icmp6", "ipv6-icmp": return 58
         default: return nil
         }
     }

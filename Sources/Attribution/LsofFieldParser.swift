@@ -91,6 +91,8 @@ struct LsofFieldParser {
         switch fileProtocol {
         case "TCP": transport = 6
         case "UDP": transport = 17
+        case "ICMP": transport = 1
+        case "ICMPV6", "IPV6-ICMP": transport = 58
         default: batch.ignored += 1; return
         }
         let ends = name.components(separatedBy: "->")

@@ -32,7 +32,7 @@ enum NativeFeedAdapter {
         }
         switch type {
         case "socket":
-            guard let transport = FeedField.transport(v["transport"]) else { throw FeedLineError("'transport' must be tcp or udp") }
+            guard let transport = FeedField.transport(v["transport"]) else { throw FeedLineError("'transport' must be tcp, udp, icmp or icmpv6") }
             guard let eventText = v["event"]?.text, let event = SocketRecord.Event(rawValue: eventText) else {
                 throw FeedLineError("'event' must be open, close or snapshot")
             }

@@ -12,7 +12,7 @@ public enum NativeFeedEncoder {
             o.time("time", s.time)
             o.field("host_id", s.hostID)
             o.field("event", s.event.rawValue)
-            o.field("transport", s.transport == 17 ? "udp" : "tcp")
+            o.field("transport", SocketRecord.transportName(s.transport))
             process(s.process, &o)
             if let a = s.localAddress { o.field("local_address", a.description) }
             o.number("local_port", Int64(s.localPort))

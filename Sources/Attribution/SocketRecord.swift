@@ -16,7 +16,8 @@ public struct SocketRecord: Sendable, Equatable {
     public var time: Timestamp
     public var hostID: String
     public var event: Event
-    /// IP protocol: 6 TCP, 17 UDP.
+    /// IP protocol: 6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6. An ICMP socket has no ports on the
+    /// wire (`local_port` is Linux's echo identifier or 0): it is matched by its addresses.
     public var transport: UInt8
     public var localAddress: IPAddress?
     public var localPort: UInt16
@@ -39,5 +40,18 @@ public struct SocketRecord: Sendable, Equatable {
         self.remotePort = remotePort
         self.process = process
         self.source = source
+    }
+
+    /// True for ICMP and ICMPv6 sockets, whose flows carry no ports.
+    public static func isICMP(_ transport: UInt8) -> Bool { transport == 1 || transport == 58 }
+
+    /// The native feed's name of a transport.
+    public static func transportName(_ transport: UInt8) -> String {
+        switch transport {
+        case 17: "udp"
+        case 1: "icmp"
+        case 58: "icmpv6"
+        default: "tcp"
+        }
     }
 }

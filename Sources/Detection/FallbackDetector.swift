@@ -39,6 +39,9 @@ public final class FallbackDetector {
     static let maximumQuestionsPerFlow = 10_000
     static let maximumQuestions = 2_000_000
     private var questionCount = 0
+    /// ICMP echo statistics per flow uid, for the ICMP tunnel test of ICMP fallbacks (at most `maximumEchoFlows`).
+    private var echoes: [String: ICMPEchoSummary] = [:]
+    static let maximumEchoFlows = 1_000_000
     private var first = Int64.max
     private var last = Int64.min
 
@@ -89,6 +92,12 @@ public final class FallbackDetector {
         guard questionCount < Self.maximumQuestions, (questions[uid]?.count ?? 0) < Self.maximumQuestionsPerFlow else { return }
         questionCount += 1
         questions[uid, default: []].append((String(decoding: query, as: UTF8.self), type))
+    }
+
+    /// Takes one ICMP echo flow's statistics.
+    public func observe(echo s: ICMPEchoSummary) {
+        guard echoes.count < Self.maximumEchoFlows || echoes[s.connection.uid] != nil else { return }
+        echoes[s.connection.uid] = s
     }
 
     static let childMarker = "\u{0}child"
@@ -353,6 +362,9 @@ public final class FallbackDetector {
             if let tunnel = DNSTunnelScore.strongest(asked, domains: domains), tunnel.isTunnel {
                 reasons.append(Reason("DNS_TUNNEL", 2.0, tunnel.detail))
             }
+        }
+        if fallback.transport == "icmp", let tunnel = ICMPTunnelEvidence(flows.compactMap { echoes[$0.flow.connection.uid] }), tunnel.isTunnel {
+            reasons.append(Reason("ICMP_TUNNEL", 2.0, tunnel.detail))
         }
         let signer = platform ? VendorFallbackPairs.appleSigner : agent.teamID
         if let pair = VendorFallbackPairs.pair(signer: signer, from: primary, to: fallback) {

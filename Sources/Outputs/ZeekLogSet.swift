@@ -21,6 +21,8 @@ public final class ZeekLogSet {
     public var observer: ((FlowRecord, Attribution) -> Void)?
     /// Sees every DNS transaction after it is written.
     public var dnsObserver: ((DNSTransaction) -> Void)?
+    /// Called with every finished ICMP echo flow's statistics (icmp.log rows).
+    public var echoObserver: ((ICMPEchoSummary) -> Void)?
 
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat, attributor: FlowAttributor? = nil) throws(OutputError) {
@@ -69,7 +71,12 @@ public final class ZeekLogSet {
         if !table.quic.completed.isEmpty { for q in table.quic.drain() { quic.write(q) } }
         if !table.http.completed.isEmpty { for t in table.http.drain() { http.write(t) } }
         if !table.ssh.completed.isEmpty { for s in table.ssh.drain() { ssh.write(s) } }
-        if !table.icmp.completed.isEmpty { for s in table.icmp.drain() { icmp.write(s) } }
+        if !table.icmp.completed.isEmpty {
+            for s in table.icmp.drain() {
+                icmp.write(s)
+                echoObserver?(s)
+            }
+        }
     }
 
     /// Rows written per log, by log name.

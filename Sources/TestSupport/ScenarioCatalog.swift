@@ -96,6 +96,17 @@ public struct Scenario: Sendable {
                 w.dnsQuery(host, to: googleDNS, name: "\(label).t.tunnel-example.com", qtype: 16, at: w.nanoseconds(hours: 50 + Double(k) / 30), answerBytes: 120, process: p)
             }
         },
+        Scenario(name: "icmp-tunnel", summary: "after its update server goes quiet the agent tunnels over ICMP echo: large random payloads, replies that carry other bytes",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "NEW_TRANSPORT", "ICMP_TUNNEL"], fallbackStart: 50,
+                                    note: "ptunnel/hans-style ICMP tunnel from a user-level agent")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            for k in 0..<12 {
+                w.icmpEchoes(host, to: 0xCB00_7150, identifier: 0x4d2 + k, count: 30, at: w.nanoseconds(hours: 50 + Double(k) / 2),
+                             request: { w.bytes(512) }, reply: { _ in w.bytes(384) }, process: p)
+            }
+        },
         Scenario(name: "doh-public-resolver", summary: "after its update server goes quiet the agent resolves through DNS over HTTPS at dns.google",
                  verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "DOH_NONCORP", "NEW_DEST"], fallbackStart: 50,
                                     note: "DoH to a public resolver")],

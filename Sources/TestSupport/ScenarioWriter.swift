@@ -137,6 +137,24 @@ public final class ScenarioWriter {
         }
     }
 
+    /// `count` ICMP echo requests from `client` to `server` one second apart (identifier
+    /// `identifier`, sequence from 1), each answered by `reply(request)`; with the ICMP socket's
+    /// open and close records (ports 0: an ICMP socket is matched by its addresses).
+    public func icmpEchoes(_ client: Endpoint, to server: UInt32, identifier: Int, count: Int, at t: Int64, request: () -> [UInt8],
+                           reply: ([UInt8]) -> [UInt8], process: ProcessIdentity) {
+        let second: Int64 = 1_000_000_000
+        for k in 0..<count {
+            let payload = request()
+            frame(t + Int64(k) * second, src: client.address, dst: server, proto: 1, PacketBuilder.icmp(type: 8, id: identifier, seq: k + 1, payload))
+            frame(t + Int64(k) * second + 25_000_000, src: server, dst: client.address, proto: 1, PacketBuilder.icmp(type: 0, id: identifier, seq: k + 1, reply(payload)))
+        }
+        for (event, at) in [(SocketRecord.Event.open, t), (.close, t + Int64(count) * second)] {
+            records.append(.socket(SocketRecord(time: Timestamp(nanoseconds: at), hostID: client.host, event: event, transport: 1,
+                                                localAddress: IPAddress(ipv4: client.address), localPort: 0,
+                                                remoteAddress: IPAddress(ipv4: server), remotePort: 0, process: process, source: "native")))
+        }
+    }
+
     /// A DNS query of `qtype` for `name` that `process` sends itself to `server` (an outside
     /// resolver), answered with a TXT record of `answerBytes` random bytes; with its socket records.
     public func dnsQuery(_ client: Endpoint, to server: UInt32, name: String, qtype: UInt16, at t: Int64, answerBytes: Int, process: ProcessIdentity) {

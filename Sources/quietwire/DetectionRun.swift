@@ -71,6 +71,7 @@ struct DetectionOptions: ParsableArguments {
             let logs = try ZeekLogSet(directory: logDirectory, format: .tsv, attributor: attributor?.0)
             logs.observer = { detector.observe($0, $1) }
             logs.dnsObserver = { detector.observe(dns: $0) }
+            logs.echoObserver = { detector.observe(echo: $0) }
             // Progress on a terminal for large inputs, one line rewritten in place.
             let interactive = isatty(2) == 1
             let show: @Sendable (UInt64, Int, Timestamp) -> Void = { packets, flows, time in

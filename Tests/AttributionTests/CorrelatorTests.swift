@@ -44,6 +44,20 @@ import Testing
         #expect(unknown.method == .none && unknown.hostID == "h1" && unknown.confidence == 0)
     }
 
+    @Test func icmpFlowsMatchTheirSocketByAddresses() throws {
+        let c = Correlator()
+        // A ping socket's local port is its echo identifier; the flow's "ports" are type 8 and code 0.
+        c.ingest([Self.socket("h1", pid: 41, exe: "/opt/agent", .open, at: 10, "10.0.0.5", 1234, "203.0.113.80", 0, proto: 1),
+                  Self.socket("h1", pid: 42, exe: "/opt/other", .open, at: 10, "10.0.0.5", 1234, "203.0.113.81", 0, proto: 1)])
+        let a = c.attribute(Self.flow("10.0.0.5", 8, "203.0.113.80", 0, proto: 1, at: 10.01))
+        #expect(a.method == .exact && a.process?.pid == 41)
+        // TCP to the same address is not the ICMP socket's.
+        #expect(c.attribute(Self.flow("10.0.0.5", 8, "203.0.113.80", 0, proto: 6, at: 10.01)).process?.pid != 41)
+        let feed = FeedReader.read(text: #"{"schema":"quietwire.feed/1","type":"socket","time":1795946400,"host_id":"h","event":"open","transport":"icmp","pid":1,"local_port":0,"remote_address":"203.0.113.80"}"#, name: "t")
+        guard case .socket(let s) = try #require(feed.records.first) else { Issue.record("not a socket"); return }
+        #expect(s.transport == 1 && NativeFeedEncoder.line(.socket(s)).contains(#""transport":"icmp""#))
+    }
+
     @Test func inboundFlowsMatchTheAcceptingSocket() {
         let c = Correlator()
         c.ingest([Self.socket("srv", pid: 7, exe: "/usr/sbin/sshd", .open, at: 5, "10.0.0.9", 22, "203.0.113.7", 61000)])

@@ -87,6 +87,47 @@ import Testing
         #expect(detector.summary.withPrimary == 1 && detector.summary.candidates == 1)
     }
 
+    static func echo(uid: String, requests: UInt64 = 30, payload: Int, entropy: Double, differing: UInt64) -> ICMPEchoSummary {
+        var s = ICMPEchoSummary(start: .zero, connection: ConnectionID(uid: uid, originator: IPAddress("10.0.0.5")!, originatorPort: 8,
+                                                                         responder: IPAddress("203.0.113.9")!, responderPort: 0, proto: 1))
+        s.requests = requests
+        s.replies = requests
+        s.requestBytes = requests * UInt64(payload)
+        s.replyBytes = requests * UInt64(payload)
+        s.payloadMinimum = payload
+        s.payloadMaximum = payload
+        s.meanEntropy = entropy
+        s.differingReplies = differing
+        return s
+    }
+
+    @Test func icmpTunnelEvidenceSeparatesPingFromATunnel() throws {
+        // macOS ping: 56 bytes of timestamp and counting pattern, echoed back (entropy at most log2(56) ≈ 5.8).
+        let ping = try #require(ICMPTunnelEvidence([Self.echo(uid: "a", payload: 56, entropy: 5.1, differing: 0)]))
+        #expect(!ping.isTunnel)
+        // Random 512-byte payloads that are echoed (a data carrier that only sends).
+        #expect(try #require(ICMPTunnelEvidence([Self.echo(uid: "b", payload: 512, entropy: 7.6, differing: 0)])).highEntropy)
+        // High entropy in short payloads is not enough: 64 bytes cannot reach 6 bits of evidence.
+        #expect(try #require(ICMPTunnelEvidence([Self.echo(uid: "c", payload: 64, entropy: 6.0, differing: 0)])).isTunnel == false)
+        // Replies carrying other bytes, whatever their size.
+        let mismatch = try #require(ICMPTunnelEvidence([Self.echo(uid: "d", payload: 56, entropy: 5.0, differing: 3),
+                                                        Self.echo(uid: "e", payload: 56, entropy: 5.0, differing: 0)]))
+        #expect(mismatch.isTunnel && mismatch.flows == 2 && mismatch.detail.contains("3 replies not echoing"))
+        #expect(ICMPTunnelEvidence([]) == nil)
+    }
+
+    @Test func icmpEchoStatisticsOfTheFallbackAddTheTunnelReason() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        for k in 0..<12 { flows.append(Self.flow(agent, at: 52 + Double(k) / 2, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
+        let d = FallbackDetector(domains: Self.domains)
+        for (r, a) in flows + Self.chatter(from: 0, to: 58) { d.observe(r, a) }
+        for (r, _) in flows where r.connection.proto == 1 { d.observe(echo: Self.echo(uid: r.connection.uid, payload: 512, entropy: 7.5, differing: 30)) }
+        let alert = try #require(d.finish().first)
+        let tunnel = try #require(alert.reasons.first { $0.code == "ICMP_TUNNEL" })
+        #expect(tunnel.weight == 2 && tunnel.detail.contains("12 echo flows, 360 requests") && tunnel.detail.contains("360 replies not echoing"))
+    }
+
     @Test func rawTCPRightAfterThePrimaryFailsIsAHighAlertWithFailureEvidence() throws {
         let agent = Agent()
         var flows = Self.beacon(agent, from: 0, to: 48)
