@@ -78,10 +78,21 @@ public struct AttributionSummary: Sendable {
             lines.append("  unattributed destinations: " + destinations.map { "\($0.0) (\($0.1.flows) flows)" }.joined(separator: ", "))
         }
         if !skews.isEmpty {
-            lines.append("  clock skew: " + skews.map { "\($0.host) \(String(format3: $0.seconds)) s (\($0.samples) matches)" }.joined(separator: ", "))
+            // The largest skews first; a fleet's hosts past the first few are summarised.
+            let ranked = skews.sorted { (abs($0.seconds), $1.host) > (abs($1.seconds), $0.host) }
+            var text = "  clock skew: " + ranked.prefix(Self.skewsListed).map { "\($0.host) \(String(format3: $0.seconds)) s (\($0.samples) matches)" }
+                .joined(separator: ", ")
+            if ranked.count > Self.skewsListed {
+                let rest = ranked.dropFirst(Self.skewsListed)
+                text += ", and \(rest.count) more hosts within \(String(format3: rest.map { abs($0.seconds) }.max() ?? 0)) s"
+            }
+            lines.append(text)
         }
         return lines.joined(separator: "\n")
     }
+
+    /// Hosts named in the clock skew line; the rest are summarised.
+    static let skewsListed = 8
 }
 
 extension String {

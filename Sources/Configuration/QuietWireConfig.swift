@@ -154,7 +154,8 @@ public struct QuietWireConfig: Sendable {
         func detection(_ node: Node, _ d: inout DetectionSettings) throws(Failure) {
             let known = ["warmup", "awake_margin", "session_gap", "minimum_primary_sessions", "quiet_multiple", "quiet_deviations",
                          "minimum_quiet", "failures_for_evidence", "failure_window", "window_after", "window_cap", "high_score",
-                         "medium_score", "lead_score", "approved_resolvers"]
+                         "medium_score", "lead_score", "fleet_minimum_hosts", "fleet_rare_share", "fleet_common_share",
+                         "approved_resolvers"]
             for (key, k, v) in try mapping(node, "detection") {
                 switch key {
                 case "warmup": d.warmupFraction = try number(v, key, 0.01...0.99)
@@ -171,9 +172,15 @@ public struct QuietWireConfig: Sendable {
                 case "high_score": d.highScore = try number(v, key, -100...100)
                 case "medium_score": d.mediumScore = try number(v, key, -100...100)
                 case "lead_score": d.leadScore = try number(v, key, -100...100)
+                case "fleet_minimum_hosts": d.fleetMinimumHosts = try integer(v, key, 1...100_000_000)
+                case "fleet_rare_share": d.fleetRareShare = try number(v, key, 0...1)
+                case "fleet_common_share": d.fleetCommonShare = try number(v, key, 0...1)
                 case "approved_resolvers": d.approvedResolvers = Set(try texts(v, key).map { $0.lowercased() })
                 default: throw unknown(k, key, "detection", known: known)
                 }
+            }
+            guard d.fleetRareShare < d.fleetCommonShare else {
+                throw fail(node, "detection.fleet_rare_share must be below fleet_common_share")
             }
             guard d.leadScore <= d.mediumScore, d.mediumScore <= d.highScore else {
                 throw fail(node, "detection scores must satisfy lead_score <= medium_score <= high_score")

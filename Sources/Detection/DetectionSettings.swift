@@ -27,6 +27,12 @@ public struct DetectionSettings: Sendable {
     public var highScore: Double = 4
     public var mediumScore: Double = 3
     public var leadScore: Double = 2
+    /// Fleet prevalence (DETECTION.md 3.5): with at least `fleetMinimumHosts` hosts running an
+    /// agent, a destination reached by at most `fleetRareShare` of the other hosts is rare
+    /// (RARE_DEST_FLEET), one reached by at least `fleetCommonShare` is common (COMMON_DEST_FLEET).
+    public var fleetMinimumHosts = 20
+    public var fleetRareShare = 0.02
+    public var fleetCommonShare = 0.5
     /// Resolvers the organisation runs or approves (server names or addresses as text): DoH or
     /// DoT to them is no evidence.
     public var approvedResolvers: Set<String> = []

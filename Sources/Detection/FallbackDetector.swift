@@ -42,6 +42,8 @@ public final class FallbackDetector {
     /// ICMP echo statistics per flow uid, for the ICMP tunnel test of ICMP fallbacks (at most `maximumEchoFlows`).
     private var echoes: [String: ICMPEchoSummary] = [:]
     static let maximumEchoFlows = 1_000_000
+    /// Hosts running each agent and reaching each destination, in the baseline and this data.
+    private var fleet = FleetFacts()
     private var first = Int64.max
     private var last = Int64.min
 
@@ -52,6 +54,8 @@ public final class FallbackDetector {
         public var insufficientBaseline = 0
         public var withPrimary = 0
         public var candidates = 0
+        /// Hosts running the most widespread agent (fleet prevalence needs `fleetMinimumHosts`).
+        public var largestFleet = 0
         public var warmupEnd: Timestamp = .zero
     }
 
@@ -182,6 +186,10 @@ public final class FallbackDetector {
     private func judge(with baseline: Baseline, from: Int64) -> [Alert] {
         mergeChildren(known: baseline)
         summary = Summary(warmupEnd: Timestamp(nanoseconds: from))
+        fleet = FleetFacts()
+        for (agent, entry) in baseline.agents { fleet.note(agent, destinations: entry.channels.keys.map(\.destination)) }
+        for (agent, list) in events { fleet.note(agent, destinations: list.map(\.channel.destination)) }
+        summary.largestFleet = fleet.largestFleet
         var alerts: [Alert] = []
         for agent in events.keys.sorted() {
             summary.agents += 1
@@ -323,6 +331,16 @@ public final class FallbackDetector {
         }
         if let portService = first.flow.portService, portService != fallback.proto, fallback.proto != "unknown" || ["ssl", "http", "dns", "quic"].contains(portService) {
             reasons.append(Reason("PORT_PROTO_MISMATCH", 1.5, "\(fallback.proto) on \(fallback.transport) port \(first.flow.connection.responderPort), which usually carries \(portService)"))
+        }
+        let (running, reaching) = fleet.prevalence(of: fallback.destination, for: agent)
+        if running >= max(settings.fleetMinimumHosts, 2) {
+            let share = Double(reaching) / Double(running - 1)
+            let text = "\(fallback.destination) was reached by \(reaching) of the \(running - 1) other hosts running this agent (\(fmt(share * 100))%)"
+            if share <= settings.fleetRareShare {
+                reasons.append(Reason("RARE_DEST_FLEET", 1.0, text))
+            } else if share >= settings.fleetCommonShare {
+                reasons.append(Reason("COMMON_DEST_FLEET", -1.0, text))
+            }
         }
         let hostName = first.attribution.hostID ?? first.flow.connection.originator.description
         if fallback.isAddress && (baseline.hostsUsingDNS.contains(hostName) || hostsUsingDNS[hostName] != nil) {

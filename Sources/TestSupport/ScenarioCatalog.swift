@@ -2,14 +2,16 @@ import Attribution
 import Foundation
 import SensorCore
 
-/// Labelled scenarios (issue 5): each writes, deterministically, a capture of one Mac over
-/// 56 hours, its endpoint feed and LaunchAgents plists, and the verdicts a correct detector
-/// reaches, so tests and `scripts/eval` can score it. Half are malicious fallbacks, half
-/// benign traps.
+/// Labelled scenarios (issue 5): each writes, deterministically, a capture of one Mac (or a
+/// fleet of them) over 56 hours, the endpoints' feed and LaunchAgents plists, and the verdicts
+/// a correct detector reaches, so tests and `scripts/eval` can score it. Half are malicious
+/// fallbacks, half benign traps. Any alert no verdict expects is a false positive.
 public struct Scenario: Sendable {
     /// What the detector should say about one agent.
     public struct Verdict: Sendable {
         public var label: String
+        /// The host the verdict is about; nil for every host running the agent.
+        public var host: String? = nil
         public var alert: Bool
         /// Reason codes the alert must carry.
         public var reasons: [String]
@@ -23,15 +25,18 @@ public struct Scenario: Sendable {
     public var name: String
     public var summary: String
     public var verdicts: [Verdict]
+    /// The Macs in the capture (each gets a host record and the plists).
+    public var hosts: [ScenarioWriter.Endpoint]
     /// (label, program, StartInterval) of the plists written into the inventory.
     var plists: [(String, String, Int?)]
     /// Options `quietwire analyze` needs for this scenario (written to `analyze.args`).
     public var arguments: [String] = []
     var build: @Sendable (ScenarioWriter) -> Void
 
-    init(name: String, summary: String, verdicts: [Verdict], plists: [(String, String, Int?)], arguments: [String] = [],
-         build: @escaping @Sendable (ScenarioWriter) -> Void) {
+    init(name: String, summary: String, verdicts: [Verdict], hosts: [ScenarioWriter.Endpoint] = [Scenario.host], plists: [(String, String, Int?)],
+         arguments: [String] = [], build: @escaping @Sendable (ScenarioWriter) -> Void) {
         self.name = name
+        self.hosts = hosts
         self.summary = summary
         self.verdicts = verdicts
         self.plists = plists
@@ -43,22 +48,31 @@ public struct Scenario: Sendable {
     static let resolver = DemoScenario.resolver
     static let hours = 56.0
 
-    /// Agent-days the scenario covers (for false positives per 1,000 agent-days).
-    public var agentDays: Double { Double(verdicts.count) * Scenario.hours / 24 }
+    /// Agent-days the scenario covers (for false positives per 1,000 agent-days): every agent a
+    /// verdict names, on every host.
+    public var agentDays: Double { Double(Set(verdicts.map(\.label)).count * hosts.count) * Scenario.hours / 24 }
+
+    /// `count` Macs: mac-07 and then mac-101, mac-102, … at 10.20.1.1, 10.20.1.2, …
+    static func fleet(_ count: Int) -> [ScenarioWriter.Endpoint] {
+        [host] + (1..<count).map { ScenarioWriter.Endpoint(host: "mac-\(100 + $0)", address: 0x0A14_0100 + UInt32($0)) }
+    }
 
     public func write(to directory: String, seed: UInt64 = 11) throws {
         let w = ScenarioWriter(seed: seed, origin: DemoScenario.origin)
-        w.add(.host(HostRecord(hostID: Self.host.host, addresses: [IPAddress(ipv4: Self.host.address)],
-                               validFrom: Timestamp(nanoseconds: DemoScenario.origin), source: "native")))
+        for h in hosts {
+            w.add(.host(HostRecord(hostID: h.host, addresses: [IPAddress(ipv4: h.address)], validFrom: Timestamp(nanoseconds: DemoScenario.origin), source: "native")))
+        }
         build(w)
         try w.write(to: directory)
-        let agents = directory + "/inventory/\(Self.host.host)/Library/LaunchAgents"
-        try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
-        for (label, program, interval) in plists {
-            try DemoScenario.plist(label: label, program: program, startInterval: interval).write(toFile: agents + "/\(label).plist", atomically: true, encoding: .utf8)
+        for h in hosts {
+            let agents = directory + "/inventory/\(h.host)/Library/LaunchAgents"
+            try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)
+            for (label, program, interval) in plists {
+                try DemoScenario.plist(label: label, program: program, startInterval: interval).write(toFile: agents + "/\(label).plist", atomically: true, encoding: .utf8)
+            }
         }
         let lines = verdicts.map { v in
-            "{\"agent\":\"\(v.label)\",\"verdict\":\"\(v.alert ? "alert" : "none")\",\"reasons\":[\(v.reasons.map { "\"\($0)\"" }.joined(separator: ","))]"
+            "{\"agent\":\"\(v.label)\"" + (v.host.map { ",\"host\":\"\($0)\"" } ?? "") + ",\"scenario_hosts\":\(hosts.count),\"verdict\":\"\(v.alert ? "alert" : "none")\",\"reasons\":[\(v.reasons.map { "\"\($0)\"" }.joined(separator: ","))]"
                 + (v.fallbackStart.map { ",\"fallback_start_hours\":\($0)" } ?? "") + ",\"known_miss\":\(v.knownMiss),\"note\":\"\(v.note)\"}"
         }
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/expected.ndjson", atomically: true, encoding: .utf8)
@@ -69,11 +83,12 @@ public struct Scenario: Sendable {
         ProcessIdentity(pid: pid, ppid: 1, executable: executable, name: String(executable.split(separator: "/").last ?? ""), user: "root", teamID: team, label: label)
     }
 
-    /// Hourly TLS check-ins of `p` to `name` from `from` to `to` hours.
-    static func checkIns(_ w: ScenarioWriter, _ p: ProcessIdentity, name: String, address: UInt32, from: Double, to: Double, every: Double = 1, port: Int = 443) {
+    /// Hourly TLS check-ins of `p` on `on` (mac-07 by default) to `name` from `from` to `to` hours.
+    static func checkIns(_ w: ScenarioWriter, _ p: ProcessIdentity, on: ScenarioWriter.Endpoint = host, name: String, address: UInt32,
+                         from: Double, to: Double, every: Double = 1, port: Int = 443) {
         var h = from
         while h < to {
-            w.tlsCheckIn(host, resolver: resolver, name: name, address: address, port: port, at: w.nanoseconds(hours: h + 0.1), process: p)
+            w.tlsCheckIn(on, resolver: resolver, name: name, address: address, port: port, at: w.nanoseconds(hours: h + 0.1), process: p)
             h += every
         }
     }
@@ -105,6 +120,26 @@ public struct Scenario: Sendable {
             for k in 0..<12 {
                 w.icmpEchoes(host, to: 0xCB00_7150, identifier: 0x4d2 + k, count: 30, at: w.nanoseconds(hours: 50 + Double(k) / 2),
                              request: { w.bytes(512) }, reply: { _ in w.bytes(384) }, process: p)
+            }
+        },
+        Scenario(name: "fleet-rare-destination", summary: "24 Macs run the helper; on one it goes quiet and then reaches a file-sharing domain no other Mac's helper ever reached",
+                 verdicts: [Verdict(label: "com.example.helper", host: host.host, alert: true, reasons: ["QUIET_PRIMARY", "NEW_DEST", "RARE_DEST_FLEET"],
+                                    fallbackStart: 50, note: "only fleet rarity lifts a plain new TLS destination to an alert")],
+                 hosts: fleet(24), plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            for h in fleet(24) {
+                checkIns(w, p, on: h, name: "updates.example.com", address: updates, from: 0, to: h.host == host.host ? 44 : 56)
+            }
+            checkIns(w, p, name: "files.example-share.net", address: 0xCB00_7160, from: 50, to: 56, every: 0.5)
+        },
+        Scenario(name: "fleet-vendor-migration", summary: "the vendor moves every Mac's helper from its old update domain to a new one at the same hour",
+                 verdicts: [Verdict(label: "com.example.helper", alert: false, reasons: [], fallbackStart: nil,
+                                    note: "a new destination that the same agent reaches on most of the fleet is common (COMMON_DEST_FLEET)")],
+                 hosts: fleet(24), plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            for h in fleet(24) {
+                checkIns(w, p, on: h, name: "updates.example.com", address: updates, from: 0, to: 44)
+                checkIns(w, p, on: h, name: "updates.example-cdn.net", address: 0x9765_0150, from: 45, to: 56)
             }
         },
         Scenario(name: "doh-public-resolver", summary: "after its update server goes quiet the agent resolves through DNS over HTTPS at dns.google",

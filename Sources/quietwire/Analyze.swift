@@ -76,7 +76,8 @@ struct Analyze: ParsableCommand {
         } ?? "no stored baseline, so the first \(Int(detection.warmupFraction * 100))% of the capture's time span (until \(Self.date(s.warmupEnd))) trained the baselines and the rest was judged"
         StandardError.write("""
             detection: \(how); \(s.agents) background agents, \(s.withPrimary) with a primary channel, \
-            \(s.insufficientBaseline) with too little history; \(s.candidates) new channels; \(alerts.count) alerts in \(out)/alerts.ndjson
+            \(s.insufficientBaseline) with too little history; \(s.candidates) new channels; the widest agent runs on \(s.largestFleet) hosts \
+            (fleet prevalence counts from \(detection.fleetMinimumHosts)); \(alerts.count) alerts in \(out)/alerts.ndjson
             """)
         print(AlertTable.text(alerts))
         if result.decode.hadInputProblems { throw ExitCode(3) }

@@ -20,6 +20,9 @@ import Testing
               awake_margin: 300
               minimum_primary_sessions: 4
               quiet_multiple: 2.5
+              fleet_minimum_hosts: 10
+              fleet_rare_share: 0.05
+              fleet_common_share: 0.4
               approved_resolvers: [DNS.corp.example, 10.0.0.53]
             allowlist:
               - team_id: EXAMPLE123
@@ -33,6 +36,7 @@ import Testing
         #expect(c.detection.proxies == [ProxyAddress("10.0.0.8:3128")!, ProxyAddress("[fd00::8]:8080")!])
         #expect(c.correlator.tolerance == 5 && c.correlator.maximumSkew == 120)
         #expect(c.detection.warmupFraction == 0.25 && c.detection.awakeMargin == 300 && c.detection.minimumPrimarySessions == 4)
+        #expect(c.detection.fleetMinimumHosts == 10 && c.detection.fleetRareShare == 0.05 && c.detection.fleetCommonShare == 0.4)
         #expect(c.detection.quietMultiple == 2.5 && c.detection.approvedResolvers == ["dns.corp.example", "10.0.0.53"])
         let entry = try #require(c.detection.allowlist.first)
         #expect(entry.teamID == "EXAMPLE123" && entry.destinations == ["example-cdn.net"])
@@ -56,6 +60,7 @@ import Testing
         ("allowlist:\n  - team_id: X\n    fallbacks: [\"tcp/443 to tcp/8443\"]\n", 3, "fallbacks entries look like"),
         ("attribution:\n  clock_skew_tolerance: 50\n  max_clock_skew: 10\n", 2, "at least clock_skew_tolerance"),
         ("detection: [1, 2]\n", 1, "must be a mapping"),
+        ("detection:\n  fleet_rare_share: 0.6\n", 2, "fleet_rare_share must be below fleet_common_share"),
         ("proxies: [10.0.0.8]\n", 1, "proxies entries look like"),
         ("flows:\n  tcp_inactivity_timeout: [\n", 3, "not valid YAML"),
     ])

@@ -128,6 +128,18 @@ import Testing
         #expect(tunnel.weight == 2 && tunnel.detail.contains("12 echo flows, 360 requests") && tunnel.detail.contains("360 replies not echoing"))
     }
 
+    @Test func fleetPrevalenceCountsTheOtherHostsRunningTheSameAgent() {
+        var fleet = FleetFacts()
+        let agent = { (host: String, program: String) in AgentKey(host: host, label: "com.example.helper", program: program, teamID: "EXAMPLE123") }
+        for k in 0..<20 { fleet.note(agent("mac-\(k)", "/opt/example-\(k % 2)/helper"), destinations: ["example.com"] + (k < 12 ? ["example-cdn.net"] : [])) }
+        fleet.note(agent("mac-0", "/opt/example-0/helper"), destinations: ["rare.example"])
+        // The program's file name, not its folder, names the fleet agent; another signer is another agent.
+        #expect(fleet.prevalence(of: "example-cdn.net", for: agent("mac-3", "/Applications/X/helper")) == (20, 11))
+        #expect(fleet.prevalence(of: "rare.example", for: agent("mac-0", "/opt/x/helper")) == (20, 0))
+        #expect(fleet.prevalence(of: "rare.example", for: agent("mac-5", "/opt/x/helper")) == (20, 1))
+        #expect(fleet.prevalence(of: "example.com", for: AgentKey(host: "mac-1", label: "com.example.helper", program: "/opt/helper", teamID: "OTHER")) == (0, 0))
+    }
+
     @Test func rawTCPRightAfterThePrimaryFailsIsAHighAlertWithFailureEvidence() throws {
         let agent = Agent()
         var flows = Self.beacon(agent, from: 0, to: 48)

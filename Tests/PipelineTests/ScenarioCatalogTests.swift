@@ -17,8 +17,16 @@ import TestSupport
         #expect(r.status == 0, "\(r.err)")
         let alerts = try String(contentsOfFile: dir + "/out/alerts.ndjson", encoding: .utf8).split(separator: "\n")
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        func matches(_ alert: [String: Any], _ v: Scenario.Verdict) -> Bool {
+            alert["quietwire.agent.label"] as? String == v.label && (v.host == nil || alert["host.id"] as? String == v.host)
+        }
+        // Every alert is one a verdict expects: an alert about another agent or host is a false positive.
+        for alert in alerts {
+            #expect(scenario.verdicts.contains { $0.alert && !$0.knownMiss && matches(alert, $0) },
+                    "\(name): unexpected alert \(alert["message"] ?? "?") on \(alert["host.id"] ?? "?")")
+        }
         for v in scenario.verdicts {
-            let found = alerts.filter { $0["quietwire.agent.label"] as? String == v.label }
+            let found = alerts.filter { matches($0, v) }
             if v.alert != v.knownMiss {
                 let alert = try #require(found.first, "\(name): no alert for \(v.label)\n\(r.out)")
                 let codes = Set((alert["quietwire.reasons"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String })
