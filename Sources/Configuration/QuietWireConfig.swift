@@ -155,6 +155,7 @@ public struct QuietWireConfig: Sendable {
             let known = ["warmup", "awake_margin", "session_gap", "minimum_primary_sessions", "quiet_multiple", "quiet_deviations",
                          "minimum_quiet", "failures_for_evidence", "failure_window", "window_after", "window_cap", "high_score",
                          "medium_score", "lead_score", "fleet_minimum_hosts", "fleet_rare_share", "fleet_common_share",
+                         "path_change_minimum_agents", "path_change_share", "path_change_margin",
                          "approved_resolvers"]
             for (key, k, v) in try mapping(node, "detection") {
                 switch key {
@@ -175,6 +176,9 @@ public struct QuietWireConfig: Sendable {
                 case "fleet_minimum_hosts": d.fleetMinimumHosts = try integer(v, key, 1...100_000_000)
                 case "fleet_rare_share": d.fleetRareShare = try number(v, key, 0...1)
                 case "fleet_common_share": d.fleetCommonShare = try number(v, key, 0...1)
+                case "path_change_minimum_agents": d.pathChangeMinimumAgents = try integer(v, key, 2...1_000_000)
+                case "path_change_share": d.pathChangeShare = try number(v, key, 0.01...1)
+                case "path_change_margin": d.pathChangeMargin = try number(v, key, 0...86_400)
                 case "approved_resolvers": d.approvedResolvers = Set(try texts(v, key).map { $0.lowercased() })
                 default: throw unknown(k, key, "detection", known: known)
                 }

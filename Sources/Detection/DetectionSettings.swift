@@ -33,6 +33,13 @@ public struct DetectionSettings: Sendable {
     public var fleetMinimumHosts = 20
     public var fleetRareShare = 0.02
     public var fleetCommonShare = 0.5
+    /// A host-wide path change (DETECTION.md 3.3): with at least `pathChangeMinimumAgents` live
+    /// agents on the host, when more than `pathChangeShare` of the others fall silent in the same
+    /// window as the judged one (their due check-ins within `pathChangeMargin` seconds of each
+    /// other's), the silence is the host's (VPN, network loss), not the agent's.
+    public var pathChangeMinimumAgents = 3
+    public var pathChangeShare = 0.5
+    public var pathChangeMargin: Double = 300
     /// Resolvers the organisation runs or approves (server names or addresses as text): DoH or
     /// DoT to them is no evidence.
     public var approvedResolvers: Set<String> = []

@@ -56,6 +56,8 @@ public final class FallbackDetector {
         public var candidates = 0
         /// Hosts running the most widespread agent (fleet prevalence needs `fleetMinimumHosts`).
         public var largestFleet = 0
+        /// Quiet spells not judged because most of the host's agents went quiet together.
+        public var pathChanges = 0
         public var warmupEnd: Timestamp = .zero
     }
 
@@ -190,13 +192,81 @@ public final class FallbackDetector {
         for (agent, entry) in baseline.agents { fleet.note(agent, destinations: entry.channels.keys.map(\.destination)) }
         for (agent, list) in events { fleet.note(agent, destinations: list.map(\.channel.destination)) }
         summary.largestFleet = fleet.largestFleet
+        var lists: [AgentKey: [Event]] = [:]
+        var rhythms: [String: [AgentKey: Rhythm]] = [:]
+        for (agent, all) in events {
+            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start >= from }.sorted { $0.start < $1.start }
+            lists[agent] = list
+            rhythms[agent.host, default: [:]][agent] = rhythm(agent, list, baseline: baseline)
+        }
         var alerts: [Alert] = []
         for agent in events.keys.sorted() {
             summary.agents += 1
-            let list = normalized(events[agent]!, known: baseline.agents[agent]).filter { $0.start >= from }.sorted { $0.start < $1.start }
-            alerts += judge(agent, list, baseline: baseline)
+            guard let rhythm = rhythms[agent.host]?[agent] else {
+                summary.insufficientBaseline += 1
+                continue
+            }
+            summary.withPrimary += 1
+            alerts += judge(agent, lists[agent]!, rhythm: rhythm, host: rhythms[agent.host] ?? [:], baseline: baseline)
         }
         return alerts.sorted { $0.start < $1.start }
+    }
+
+    /// An agent's primary channel and the rhythm its silence is measured against.
+    struct Rhythm {
+        var history: Baseline.Channel
+        var channel: ChannelKey { history.channel }
+        /// The interval the primary is expected to keep (its median gap, at least the plist's
+        /// StartInterval), and the awake time past which it is quiet, seconds.
+        var expected: Double
+        var quietAfter: Double
+        /// The primary's flows and sessions in the judged data.
+        var events: [Event]
+        var sessions: [(start: Int64, succeeded: Bool)]
+        /// Starts of successful sessions: the baseline's latest, then the judged ones.
+        var successes: [Int64]
+        /// Starts of all the agent's judged flows, on any channel, in order.
+        var flowStarts: [Int64]
+    }
+
+    private func rhythm(_ agent: AgentKey, _ list: [Event], baseline: Baseline) -> Rhythm? {
+        guard let history = baseline.agents[agent], let primary = baseline.primary(of: agent, minimumSessions: settings.minimumPrimarySessions) else {
+            return nil
+        }
+        let interval = Self.median(primary.gaps)
+        let spread = 1.4826 * Self.median(primary.gaps.map { abs($0 - interval) })
+        // A hostile plist's StartInterval cannot push the windows past the cap.
+        let expected = min(max(interval, Double(jobs[agent]?.startInterval ?? history.startInterval ?? 0)), settings.windowCap)
+        let quietAfter = max(settings.quietMultiple * expected, expected + settings.quietDeviations * spread, settings.minimumQuiet)
+        let events = list.filter { $0.channel == primary.channel }
+        let sessions = sessions(events)
+        let successes = (primary.lastSuccess.map { [$0] } ?? []) + sessions.filter(\.succeeded).map(\.start)
+        return Rhythm(history: primary, expected: expected, quietAfter: quietAfter, events: events, sessions: sessions, successes: successes,
+                      flowStarts: list.map(\.start))
+    }
+
+    /// A host-wide path change (DETECTION.md 3.3): of the host's other agents that were live
+    /// when `agent`'s primary last succeeded at `previous`, more than `pathChangeShare` fell
+    /// silent on every channel in the same window, each missing the check-in it was due for
+    /// (VPN up, network loss, sleep the awake time missed). Returns (live, silent) counting
+    /// `agent`, or nil.
+    private func pathChange(_ agent: AgentKey, previous: Int64, expected: Double, host: [AgentKey: Rhythm], awake: AwakeTime) -> (live: Int, quiet: Int)? {
+        let margin = Saturating.nanoseconds(settings.pathChangeMargin)
+        // The change came after `previous` and before this agent's next check-in was due.
+        let due = Saturating.add(Saturating.add(previous, Saturating.nanoseconds(expected)), margin)
+        var live = 1, quiet = 1
+        for (other, r) in host where other != agent {
+            guard let lastB = r.successes.last(where: { $0 <= due }),
+                  Saturating.seconds(previous, minus: lastB) <= r.quietAfter else { continue }
+            live += 1
+            // Due again after `previous`: its window overlaps this agent's.
+            guard lastB > Saturating.subtract(previous, Saturating.add(Saturating.nanoseconds(r.expected), margin)) else { continue }
+            // Silent on every channel, not moved to another one.
+            let nextB = min(r.successes.first { $0 > lastB } ?? last, r.flowStarts.first { $0 > lastB } ?? last)
+            if Double(awake.awake(from: lastB, to: nextB)) / 1e9 > r.quietAfter { quiet += 1 }
+        }
+        guard live >= settings.pathChangeMinimumAgents, Double(quiet - 1) > settings.pathChangeShare * Double(live - 1) else { return nil }
+        return (live, quiet)
     }
 
     /// Flows without payload take the protocol of the channel they tried to reach, from this
@@ -238,27 +308,20 @@ public final class FallbackDetector {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    private func judge(_ agent: AgentKey, _ list: [Event], baseline: Baseline) -> [Alert] {
-        guard let history = baseline.agents[agent], let primaryHistory = baseline.primary(of: agent, minimumSessions: settings.minimumPrimarySessions) else {
-            summary.insufficientBaseline += 1
-            return []
-        }
-        summary.withPrimary += 1
-        let primaryChannel = primaryHistory.channel
+    private func judge(_ agent: AgentKey, _ list: [Event], rhythm: Rhythm, host: [AgentKey: Rhythm], baseline: Baseline) -> [Alert] {
+        let history = baseline.agents[agent] ?? Baseline.Agent()
+        let primaryHistory = rhythm.history
+        let primaryChannel = rhythm.channel
         let awake = AwakeTime(activity: activity[agent.host] ?? [], margin: Int64(settings.awakeMargin * 1e9))
-        let gaps = primaryHistory.gaps
-        let interval = Self.median(gaps)
-        let spread = 1.4826 * Self.median(gaps.map { abs($0 - interval) })
         let job = jobs[agent]
-        // A hostile plist's StartInterval cannot push the windows past the cap.
-        let expected = min(max(interval, Double(job?.startInterval ?? history.startInterval ?? 0)), settings.windowCap)
-        let quietAfter = max(settings.quietMultiple * expected, expected + settings.quietDeviations * spread, settings.minimumQuiet)
+        let expected = rhythm.expected
+        let quietAfter = rhythm.quietAfter
         let windowAfter = min(settings.windowCap, max(settings.windowAfter, settings.windowAfterIntervals * expected))
         let windowBefore = settings.windowBeforeIntervals * expected
 
         let known = Set(history.channels.keys)
-        let primaryEvents = list.filter { $0.channel == primaryChannel }
-        let primarySessions = sessions(primaryEvents)
+        let primaryEvents = rhythm.events
+        let primarySessions = rhythm.sessions
         // Candidates: channels new for the agent, by their first flow.
         var candidates: [ChannelKey: [Event]] = [:]
         for e in list where !known.contains(e.channel) { candidates[e.channel, default: []].append(e) }
@@ -275,10 +338,16 @@ public final class FallbackDetector {
             let inWindow = { (from: Int64) in
                 c >= Saturating.subtract(from, Saturating.nanoseconds(windowBefore)) && c <= Saturating.add(from, Saturating.nanoseconds(windowAfter))
             }
-            let quiet = gap > quietAfter && inWindow(onset)
+            var quiet = gap > quietAfter && inWindow(onset)
             let failureSpan = Saturating.nanoseconds(max(settings.failureWindow, expected))
             let failures = primaryEvents.filter { $0.failed && $0.start > previous && $0.start <= Saturating.add(c, failureSpan) }
             let failing = failures.count >= settings.failuresForEvidence && inWindow(failures[0].start)
+            let change = quiet || failing ? pathChange(agent, previous: previous, expected: expected, host: host, awake: awake) : nil
+            if quiet, change != nil {
+                // The whole host went quiet: the path changed, not the agent.
+                quiet = false
+                summary.pathChanges += 1
+            }
             guard quiet || failing else { continue }
 
             var reasons: [Reason] = []
@@ -288,6 +357,9 @@ public final class FallbackDetector {
             if failing {
                 let states = Set(failures.map(\.flow.connState)).sorted().joined(separator: ",")
                 reasons.append(Reason("PRIMARY_FAILING", 0.5, "\(failures.count) failed attempts on the primary (\(states)) after its last success"))
+            }
+            if let change {
+                reasons.append(Reason("HOST_PATH_CHANGE", -1.0, "\(change.quiet) of the host's \(change.live) live agents went quiet together (VPN, network change or sleep)"))
             }
             reasons += score(agent: agent, job: job, primary: primaryChannel, fallback: channel, flows: flows,
                              history: history, baseline: baseline, onset: failing && !quiet ? failures[0].start : onset, expected: expected)

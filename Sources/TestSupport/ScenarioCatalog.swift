@@ -94,6 +94,8 @@ public struct Scenario: Sendable {
     }
 
     static let updaterPath = "/Library/Application Support/Example/updater"
+    static let vpnPath = "/Applications/ExampleVPN.app/Contents/MacOS/vpnagent"
+    static let syncPath = "/Applications/SyncSvc.app/Contents/MacOS/syncd"
     static let updates: UInt32 = 0x5DB8_D822  // 93.184.216.34
     static let googleDNS: UInt32 = 0x0808_0808
     static let base32 = Array("abcdefghijklmnopqrstuvwxyz234567")
@@ -140,6 +142,20 @@ public struct Scenario: Sendable {
             for h in fleet(24) {
                 checkIns(w, p, on: h, name: "updates.example.com", address: updates, from: 0, to: 44)
                 checkIns(w, p, on: h, name: "updates.example-cdn.net", address: 0x9765_0150, from: 45, to: 56)
+            }
+        },
+        Scenario(name: "vpn-up", summary: "a full-tunnel VPN comes up at hour 46: every agent's check-ins vanish into IPsec on UDP 4500, which the VPN agent carries",
+                 verdicts: [Verdict(label: "com.example.vpnagent", alert: false, reasons: [], fallbackStart: nil,
+                                    note: "all three agents went quiet together: a host-wide path change, not a fallback"),
+                            Verdict(label: "com.example.helper", alert: false, reasons: [], fallbackStart: nil, note: "quiet inside the tunnel"),
+                            Verdict(label: "com.example.sync", alert: false, reasons: [], fallbackStart: nil, note: "quiet inside the tunnel")],
+                 plists: [("com.example.vpnagent", vpnPath, nil), ("com.example.helper", updaterPath, 3600), ("com.example.sync", syncPath, 1800)]) { w in
+            let vpn = agent(400, vpnPath, team: "VPNTEAM123")
+            checkIns(w, agent(700, updaterPath, team: "EXAMPLE123"), name: "updates.example.com", address: updates, from: 0, to: 46)
+            checkIns(w, agent(640, syncPath, team: "SYNC123456"), name: "api.syncsvc.net", address: 0x9765_0145, from: 0.3, to: 46, every: 0.5)
+            checkIns(w, vpn, name: "config.example-vpn.com", address: 0xC633_6430, from: 0.6, to: 46)
+            for k in 0..<120 {
+                w.udpExchange(host, to: 0xC633_6414, port: 4500, at: w.nanoseconds(hours: 46.05 + Double(k) / 12), request: w.bytes(220), response: w.bytes(180), process: vpn)
             }
         },
         Scenario(name: "doh-public-resolver", summary: "after its update server goes quiet the agent resolves through DNS over HTTPS at dns.google",

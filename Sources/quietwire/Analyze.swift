@@ -77,7 +77,8 @@ struct Analyze: ParsableCommand {
         StandardError.write("""
             detection: \(how); \(s.agents) background agents, \(s.withPrimary) with a primary channel, \
             \(s.insufficientBaseline) with too little history; \(s.candidates) new channels; the widest agent runs on \(s.largestFleet) hosts \
-            (fleet prevalence counts from \(detection.fleetMinimumHosts)); \(alerts.count) alerts in \(out)/alerts.ndjson
+            (fleet prevalence counts from \(detection.fleetMinimumHosts)); \
+            \(s.pathChanges) quiet spells put down to a host-wide path change; \(alerts.count) alerts in \(out)/alerts.ndjson
             """)
         print(AlertTable.text(alerts))
         if result.decode.hadInputProblems { throw ExitCode(3) }

@@ -128,6 +128,28 @@ import Testing
         #expect(tunnel.weight == 2 && tunnel.detail.contains("12 echo flows, 360 requests") && tunnel.detail.contains("360 replies not echoing"))
     }
 
+    @Test func mostAgentsOfAHostGoingQuietTogetherIsAPathChangeNotAFallback() throws {
+        let a = Agent(), b = Agent(label: "com.example.b", executable: "/opt/b"), c = Agent(label: "com.example.c", executable: "/opt/c")
+        func run(quietTogether: [Agent]) -> ([Alert], FallbackDetector) {
+            var flows: [(FlowRecord, Attribution)] = []
+            for (k, agent) in [a, b, c].enumerated() {
+                let end = quietTogether.contains { $0.label == agent.label } ? 46 : 58
+                flows += stride(from: 0.1 * Double(k), to: Double(end), by: 1).map { Self.flow(agent, at: $0, to: "93.184.216.\(30 + k)", 443, name: "svc\(k).example\(k).com") }
+            }
+            for k in 0..<60 { flows.append(Self.flow(a, at: 46.2 + Double(k) / 6, to: "203.0.113.9", 4500, proto: 17, service: [], portService: nil)) }
+            return Self.run(flows)
+        }
+        // Only `a` went quiet: its new UDP channel is judged.
+        let (alone, _) = run(quietTogether: [a])
+        #expect(alone.count == 1 && alone.first?.agent.label == a.label)
+        // One of the two others silent too is not "most of the host": still judged.
+        #expect(run(quietTogether: [a, b]).0.count == 1)
+        // All three fell silent in the same hour: the host's path changed.
+        let (together, detector) = run(quietTogether: [a, b, c])
+        #expect(together.isEmpty, "\(together.map(\.reasons))")
+        #expect(detector.summary.pathChanges == 1)
+    }
+
     @Test func fleetPrevalenceCountsTheOtherHostsRunningTheSameAgent() {
         var fleet = FleetFacts()
         let agent = { (host: String, program: String) in AgentKey(host: host, label: "com.example.helper", program: program, teamID: "EXAMPLE123") }
