@@ -29,6 +29,10 @@ public struct DNSTunnelScore: Sendable, Equatable {
 
     public var isTunnel: Bool { score >= 3 }
 
+    /// Too few queries for volume to count, but long labels of high entropy (score 2 from
+    /// entropy and length alone): a slow tunnel, evidence only in an agent's fallback context.
+    public var isLowVolumeTunnel: Bool { score >= 2 && entropy >= 4.0 && characters >= 30 && (longestLabel >= 40 || meanNameLength > 52) }
+
     public var detail: String {
         "\(domain): \(uniqueSubdomains) unique subdomains in \(queries) queries, \(String(format: "%.2f", entropy)) bits/char, "
             + "TXT+NULL \(Int((txtNullShare * 100).rounded()))%, longest label \(longestLabel), mean name \(Int(meanNameLength.rounded())) chars (score \(score))"

@@ -81,7 +81,8 @@ public final class FallbackDetector {
         let channel = ChannelKey(r, domains: domains)
         orgFirstSeen[channel.destination] = min(orgFirstSeen[channel.destination] ?? .max, start)
         let hostName = a.hostID ?? r.connection.originator.description
-        if r.resolvedName != nil || r.serverName != nil { hostsUsingDNS[hostName] = min(hostsUsingDNS[hostName] ?? .max, start) }
+        // A name the host resolved in the clear (an SNI alone says nothing about how it resolved).
+        if r.resolvedName != nil { hostsUsingDNS[hostName] = min(hostsUsingDNS[hostName] ?? .max, start) }
         activity[hostName, default: []].append(start)
         guard var agent = AgentKey(a), agent.label != nil else { return }
         // A child of the job carries its own signature, not the job's: it joins the job's
@@ -415,8 +416,13 @@ public final class FallbackDetector {
             }
         }
         let hostName = first.attribution.hostID ?? first.flow.connection.originator.description
-        if fallback.isAddress && (baseline.hostsUsingDNS.contains(hostName) || hostsUsingDNS[hostName] != nil) {
-            reasons.append(Reason("DIRECT_IP_NO_DNS", 1.0, "to \(first.flow.connection.responder) with no DNS answer or server name, from a host that uses DNS"))
+        // A resolver is reached by address by design: DNS itself is never "direct to IP".
+        if fallback.isAddress && fallback.proto != "dns" {
+            if baseline.hostsUsingDNS.contains(hostName) || hostsUsingDNS[hostName] != nil {
+                reasons.append(Reason("DIRECT_IP_NO_DNS", 1.0, "to \(first.flow.connection.responder) with no DNS answer or server name, from a host that uses DNS"))
+            } else {
+                reasons.append(Reason("ENCRYPTED_DNS_HOST", 0, "no plain DNS answer was ever seen for this host (encrypted DNS), so reaching \(first.flow.connection.responder) by address is no evidence"))
+            }
         }
         if let exe = first.attribution.process?.executable, !history.executables.isEmpty, !history.executables.contains(exe) {
             let pid = first.attribution.process.map { " (pid \($0.pid)\($0.ppid.map { ", parent \($0)" } ?? ""))" } ?? ""
@@ -449,8 +455,14 @@ public final class FallbackDetector {
         }
         if fallback.proto == "dns" {
             let asked = flows.flatMap { questions[$0.flow.connection.uid] ?? [] }
-            if let tunnel = DNSTunnelScore.strongest(asked, domains: domains), tunnel.isTunnel {
-                reasons.append(Reason("DNS_TUNNEL", 2.0, tunnel.detail))
+            if let tunnel = DNSTunnelScore.strongest(asked, domains: domains) {
+                if tunnel.isTunnel {
+                    reasons.append(Reason("DNS_TUNNEL", 2.0, tunnel.detail))
+                } else if tunnel.isLowVolumeTunnel {
+                    // Too few queries for the rates to speak (DETECTION.md 3.6): the agent's own
+                    // first DNS, with encoded labels, right after its primary went quiet.
+                    reasons.append(Reason("DNS_TUNNEL", 1.0, "low volume, encoded labels: " + tunnel.detail))
+                }
             }
         }
         if fallback.transport == "icmp", let tunnel = ICMPTunnelEvidence(flows.compactMap { echoes[$0.flow.connection.uid] }), tunnel.isTunnel {

@@ -85,10 +85,10 @@ public struct Scenario: Sendable {
 
     /// Hourly TLS check-ins of `p` on `on` (mac-07 by default) to `name` from `from` to `to` hours.
     static func checkIns(_ w: ScenarioWriter, _ p: ProcessIdentity, on: ScenarioWriter.Endpoint = host, name: String, address: UInt32,
-                         from: Double, to: Double, every: Double = 1, port: Int = 443) {
+                         from: Double, to: Double, every: Double = 1, port: Int = 443, lookup: Bool = true, sni: Bool = true) {
         var h = from
         while h < to {
-            w.tlsCheckIn(on, resolver: resolver, name: name, address: address, port: port, at: w.nanoseconds(hours: h + 0.1), process: p)
+            w.tlsCheckIn(on, resolver: resolver, name: name, address: address, port: port, at: w.nanoseconds(hours: h + 0.1), process: p, lookup: lookup, sni: sni)
             h += every
         }
     }
@@ -157,6 +157,131 @@ public struct Scenario: Sendable {
             for k in 0..<120 {
                 w.udpExchange(host, to: 0xC633_6414, port: 4500, at: w.nanoseconds(hours: 46.05 + Double(k) / 12), request: w.bytes(220), response: w.bytes(180), process: vpn)
             }
+        },
+        Scenario(name: "raw-tcp-odd-port", summary: "after its update server goes quiet the agent speaks a custom binary protocol to a relay on TCP 8081",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "NEW_TRANSPORT", "NEW_PORT", "NEW_DEST"],
+                                    fallbackStart: 50, note: "raw TCP on an odd port")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            for k in 0..<12 {
+                let t = w.nanoseconds(hours: 50 + Double(k) / 2)
+                w.dnsLookup(host, resolver: resolver, name: "relay.example-relay.net", answer: 0xCB00_7170, at: t)
+                w.tcpConnection(host, to: 0xCB00_7170, port: 8081, at: t + 50_000_000, request: [0x51, 0x57, 0, 1] + w.bytes(90),
+                                response: [0x51, 0x57, 0, 2] + w.bytes(40), process: p)
+            }
+        },
+        Scenario(name: "tls-on-port-80", summary: "after silence the agent reaches a new domain with TLS on TCP 80, a port that carries plain HTTP",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "PORT_PROTO_MISMATCH", "NEW_PORT", "NEW_DEST"],
+                                    fallbackStart: 50, note: "TLS on a non-standard port (T1571)")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            checkIns(w, p, name: "static.example-static.org", address: 0xCB00_7171, from: 50, to: 56, every: 0.5, port: 80)
+        },
+        Scenario(name: "direct-to-ip", summary: "after silence the agent reaches a bare address over TLS, with no lookup and no server name, from a host that resolves everything else",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "DIRECT_IP_NO_DNS", "NEW_DEST"],
+                                    fallbackStart: 50, note: "hard-coded fallback address")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            checkIns(w, p, name: "45.76.10.20", address: 0x2D4C_0A14, from: 50, to: 56, every: 0.5, lookup: false, sni: false)
+        },
+        Scenario(name: "slow-dns-tunnel", summary: "after silence the agent sends one A query with an encoded 44-character label every 20 minutes through the corporate resolver",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "NEW_TRANSPORT", "DNS_TUNNEL"], fallbackStart: 50,
+                                    note: "slow, low-volume DNS: too few queries for the rates, caught from the agent's context")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            for k in 0..<18 {
+                let label = String((0..<44).map { _ in base32[Int(w.next() % 32)] })
+                w.dnsQuery(host, to: resolver, name: "\(label).telemetry-cache.net", qtype: 1, at: w.nanoseconds(hours: 50 + Double(k) / 3), answerBytes: 4, process: p)
+            }
+        },
+        Scenario(name: "child-process-fallback", summary: "after silence the job's program starts python3, which reaches a paste site the job never used",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "NEW_CHILD_NET", "NEW_DEST"], fallbackStart: 50,
+                                    note: "the fallback runs in a child process")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 44)
+            var child = agent(7001, "/usr/bin/python3", team: nil)
+            child.ppid = 700
+            checkIns(w, child, name: "api.example-paste.com", address: 0xCB00_7172, from: 50, to: 56, every: 0.5)
+        },
+        Scenario(name: "primary-failing-switch", summary: "the update server stops answering SYNs at hour 48; six minutes later the agent moves to a failover domain",
+                 verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["PRIMARY_FAILING", "NEW_DEST", "TIGHT_SWITCH"], fallbackStart: 48.2,
+                                    note: "failure-driven switch before silence is provable")],
+                 plists: [("com.example.helper", updaterPath, 3600)]) { w in
+            let p = agent(700, updaterPath, team: "EXAMPLE123")
+            checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 48)
+            for k in 0..<3 {
+                let t = w.nanoseconds(hours: 48.1 + Double(k) / 60)
+                w.dnsLookup(host, resolver: resolver, name: "updates.example.com", answer: updates, at: t)
+                w.tcpConnection(host, to: updates, port: 443, at: t + 50_000_000, request: [], response: [], process: p, answered: false)
+            }
+            checkIns(w, p, name: "backup.example-failover.net", address: 0xCB00_7173, from: 48.1, to: 56, every: 0.5)
+        },
+        Scenario(name: "conferencing-fallback", summary: "Zoom's daemon loses UDP 8801 and carries its media over TCP 443, as Zoom documents",
+                 verdicts: [Verdict(label: "us.zoom.ZoomDaemon", alert: false, reasons: [], fallbackStart: nil, note: "documented vendor fallback pair")],
+                 plists: [("us.zoom.ZoomDaemon", DemoScenario.zoom.executable!, nil)]) { w in
+            let zoom = DemoScenario.zoom
+            let media: UInt32 = 0xAA72_3402
+            for hour in 0..<56 where hour < 44 || hour >= 45 {
+                let t = w.nanoseconds(hours: Double(hour) + 0.5)
+                w.dnsLookup(host, resolver: resolver, name: "zoom.us", answer: media, at: t)
+                if hour < 44 {
+                    w.udpExchange(host, to: media, port: 8801, at: t + 50_000_000, request: w.bytes(120), response: w.bytes(120), process: zoom)
+                } else {
+                    w.tcpConnection(host, to: media, port: 443, at: t + 50_000_000, request: w.clientHello(serverName: "zoom.us"), response: w.serverHello(), process: zoom)
+                }
+            }
+        },
+        Scenario(name: "cdn-churn", summary: "the sync agent's CDN hands out new addresses in other networks at hours 20 and 40; the name stays the same",
+                 verdicts: [Verdict(label: "com.example.sync", alert: false, reasons: [], fallbackStart: nil, note: "a channel is its registered domain, not its address")],
+                 plists: [("com.example.sync", syncPath, 1800)]) { w in
+            let p = agent(640, syncPath, team: "SYNC123456")
+            checkIns(w, p, name: "api.syncsvc.net", address: 0x9765_0145, from: 0.3, to: 20, every: 0.5)
+            checkIns(w, p, name: "api.syncsvc.net", address: 0x6870_1045, from: 20.3, to: 40, every: 0.5)
+            checkIns(w, p, name: "api.syncsvc.net", address: 0x2D4C_5A21, from: 40.3, to: 56, every: 0.5)
+        },
+        Scenario(name: "first-run-after-install", summary: "an app installed at hour 40 starts its agent, which reaches its manifest, CDN, telemetry and licence servers",
+                 verdicts: [Verdict(label: "com.example.newapp.agent", alert: false, reasons: [], fallbackStart: nil, note: "no baseline yet: nothing can be quiet")],
+                 plists: [("com.example.newapp.agent", "/Applications/NewApp.app/Contents/MacOS/agent", 7200)]) { w in
+            let p = agent(950, "/Applications/NewApp.app/Contents/MacOS/agent", team: "NEWAPP1234")
+            checkIns(w, p, name: "manifest.example-newapp.com", address: 0xCB00_7180, from: 40, to: 40.5)
+            checkIns(w, p, name: "dl.example-newapp-cdn.net", address: 0xCB00_7181, from: 40.02, to: 40.5)
+            checkIns(w, p, name: "telemetry.example-metrics.io", address: 0xCB00_7182, from: 40.05, to: 56, every: 2)
+            checkIns(w, p, name: "license.example-licensing.com", address: 0xCB00_7183, from: 40.1, to: 40.5, port: 8443)
+        },
+        Scenario(name: "encrypted-dns-host", summary: "a Mac that resolves over DoH (no plain DNS on the wire); after a service outage the backup agent reaches its failover by address",
+                 verdicts: [Verdict(label: "com.example.backup", alert: false, reasons: [], fallbackStart: nil,
+                                    note: "on an encrypted-DNS host every flow looks direct-to-IP (ENCRYPTED_DNS_HOST)")],
+                 plists: [("com.example.backup", "/Library/Application Support/Backup/backupd", 3600)]) { w in
+            let p = agent(730, "/Library/Application Support/Backup/backupd", team: "BACKUP1234")
+            let resolverProcess = agent(88, "/usr/sbin/mDNSResponder", team: nil)
+            checkIns(w, resolverProcess, name: "dns.google", address: googleDNS, from: 0, to: 56, every: 0.25, lookup: false)
+            checkIns(w, p, name: "vault.example-backup.com", address: 0xCB00_7190, from: 0, to: 44, lookup: false)
+            checkIns(w, p, name: "198.51.100.77", address: 0xC633_644D, from: 50, to: 56, lookup: false, sni: false)
+        },
+        Scenario(name: "transient-shipit", summary: "an app's ShipIt updater job appears once, for twenty minutes, to download an update",
+                 verdicts: [Verdict(label: "com.example.app.ShipIt", alert: false, reasons: [], fallbackStart: nil, note: "transient launchd job without history")],
+                 plists: [("com.example.app.ShipIt", "/Users/alice/Library/Caches/com.example.app.ShipIt/ShipIt", nil)]) { w in
+            let p = agent(990, "/Users/alice/Library/Caches/com.example.app.ShipIt/ShipIt", team: "APPTEAM123")
+            checkIns(w, p, name: "releases.example-app.com", address: 0xCB00_71A0, from: 51, to: 51.3, every: 0.05)
+        },
+        Scenario(name: "mdm-children", summary: "the MDM agent checks in hourly and runs policy scripts whose children (curl, then python3) reach the same MDM service",
+                 verdicts: [Verdict(label: "com.jamfsoftware.jamf.agent", alert: false, reasons: [], fallbackStart: nil,
+                                    note: "a new child image on a known channel is not a fallback")],
+                 plists: [("com.jamfsoftware.jamf.agent", "/usr/local/jamf/bin/jamf", 3600)]) { w in
+            let jamf = agent(500, "/usr/local/jamf/bin/jamf", team: "483DWKW443")
+            var curl = agent(5001, "/usr/bin/curl", team: nil)
+            curl.ppid = 500
+            var python = agent(5002, "/usr/bin/python3", team: nil)
+            python.ppid = 500
+            checkIns(w, jamf, name: "example.jamfcloud.com", address: 0x3415_0A01, from: 0, to: 44)
+            checkIns(w, jamf, name: "example.jamfcloud.com", address: 0x3415_0A01, from: 50, to: 56)
+            checkIns(w, curl, name: "example.jamfcloud.com", address: 0x3415_0A01, from: 3.3, to: 44, every: 6)
+            checkIns(w, python, name: "example.jamfcloud.com", address: 0x3415_0A01, from: 46.3, to: 56, every: 3)
         },
         Scenario(name: "doh-public-resolver", summary: "after its update server goes quiet the agent resolves through DNS over HTTPS at dns.google",
                  verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["QUIET_PRIMARY", "DOH_NONCORP", "NEW_DEST"], fallbackStart: 50,

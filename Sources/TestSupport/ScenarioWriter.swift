@@ -63,10 +63,10 @@ public final class ScenarioWriter {
         frame(t + 2_000_000, src: resolver, dst: client.address, proto: 17, PacketBuilder.udp(sport: 53, dport: port, response))
     }
 
-    /// A TLS 1.3 ClientHello record with `serverName` in SNI.
-    public func clientHello(serverName: String) -> [UInt8] {
-        let name = Array(serverName.utf8)
-        let sni = [0, 0] + PacketBuilder.be16(name.count + 5) + PacketBuilder.be16(name.count + 3) + [0] + PacketBuilder.be16(name.count) + name
+    /// A TLS 1.3 ClientHello record with `serverName` in SNI (none when nil: a client connecting by address).
+    public func clientHello(serverName: String?) -> [UInt8] {
+        let name = Array((serverName ?? "").utf8)
+        let sni = serverName == nil ? [] : [0, 0] + PacketBuilder.be16(name.count + 5) + PacketBuilder.be16(name.count + 3) + [0] + PacketBuilder.be16(name.count) + name
         let versions: [UInt8] = [0, 0x2b, 0, 3, 2, 0x03, 0x04]
         let extensions = sni + versions
         var body: [UInt8] = [0x03, 0x03] + bytes(32) + [0] + [0, 2, 0x13, 0x01] + [1, 0]
@@ -170,11 +170,12 @@ public final class ScenarioWriter {
         udpExchange(client, to: server, port: 53, at: t, request: query, response: response, process: process)
     }
 
-    /// A DNS lookup and a TLS connection (ClientHello with SNI, ServerHello) by `process`.
+    /// A DNS lookup and a TLS connection (ClientHello with SNI, ServerHello) by `process`; with
+    /// `lookup` false, no lookup, and with `sni` false, no server name either.
     public func tlsCheckIn(_ client: Endpoint, resolver: UInt32, name: String, address: UInt32, port: Int = 443, at t: Int64,
-                           process: ProcessIdentity, lookup: Bool = true) {
+                           process: ProcessIdentity, lookup: Bool = true, sni: Bool = true) {
         if lookup { dnsLookup(client, resolver: resolver, name: name, answer: address, at: t) }
-        tcpConnection(client, to: address, port: port, at: t + 50_000_000, request: clientHello(serverName: name), response: serverHello(), process: process)
+        tcpConnection(client, to: address, port: port, at: t + 50_000_000, request: clientHello(serverName: sni ? name : nil), response: serverHello(), process: process)
     }
 
     public func add(_ record: FeedRecord) { records.append(record) }
