@@ -17,6 +17,9 @@ public struct Alert: Sendable {
     public var primaryLastSeen: Timestamp
     /// Seconds the primary had been silent when the fallback started (0 when it was failing, not silent).
     public var quietSeconds: Double
+    /// The earliest moment the gate's evidence was complete (the silence proven, or the
+    /// failures counted) and the fallback had begun: when a streaming sensor could alert.
+    public var evidenceComplete: Timestamp
     public var fallback: ChannelKey
     /// The fallback's flows, oldest first (at most `maximumFlowsListed`).
     public var flows: [FlowRecord]

@@ -33,6 +33,18 @@ public struct AwakeTime: Sendable {
         return Saturating.add(prefix[low - 1], Saturating.subtract(min(t, b), a))
     }
 
+    /// The earliest moment by which the host had been awake more than `amount` nanoseconds
+    /// since `from` (nil when its known activity never adds up to that much).
+    public func moment(after from: Int64, awake amount: Int64) -> Int64? {
+        guard let end = intervals.last?.1, awake(from: from, to: end) > amount else { return nil }
+        var low = from, high = end
+        while low < high {
+            let mid = low + (high - low) / 2
+            if awake(from: from, to: mid) > amount { high = mid } else { low = mid + 1 }
+        }
+        return low
+    }
+
     /// Awake nanoseconds between `from` and `to`.
     public func awake(from: Int64, to: Int64) -> Int64 {
         to <= from ? 0 : max(0, Saturating.subtract(awake(until: to), awake(until: from)))

@@ -21,7 +21,9 @@ public final class FallbackDetector {
         var flow: FlowRecord
         var attribution: Attribution
         var channel: ChannelKey
-        var failed: Bool
+        /// Why the attempt failed (a conn state, a TLS alert, an HTTP status), nil when it did not.
+        var failure: String?
+        var failed: Bool { failure != nil }
         var start: Int64 { flow.start.nanoseconds }
     }
 
@@ -42,6 +44,17 @@ public final class FallbackDetector {
     /// ICMP echo statistics per flow uid, for the ICMP tunnel test of ICMP fallbacks (at most `maximumEchoFlows`).
     private var echoes: [String: ICMPEchoSummary] = [:]
     static let maximumEchoFlows = 1_000_000
+    /// Failure evidence beside conn states (DETECTION.md 3.3): TLS alerts and HTTP errors by
+    /// flow uid; NXDOMAIN/SERVFAIL answers (time, registered domain, rcode) and unreachable
+    /// messages by client address. At most `maximumFailureRecords` of each kind.
+    private var failedFlows: [String: String] = [:]
+    private var dnsFailures: [IPAddress: [(Int64, String, String)]] = [:]
+    private var unreachables: [IPAddress: [ICMPUnreachable]] = [:]
+    private var failureRecords = 0
+    static let maximumFailureRecords = 1_000_000
+    /// Addresses each host's flows came from (to find its DNS answers and unreachable messages).
+    private var hostAddresses: [String: Set<IPAddress>] = [:]
+    static let maximumAddressesPerHost = 64
     /// Hosts running each agent and reaching each destination, in the baseline and this data.
     private var fleet = FleetFacts()
     private var first = Int64.max
@@ -81,6 +94,7 @@ public final class FallbackDetector {
         let channel = ChannelKey(r, domains: domains)
         orgFirstSeen[channel.destination] = min(orgFirstSeen[channel.destination] ?? .max, start)
         let hostName = a.hostID ?? r.connection.originator.description
+        if r.localOriginator, (hostAddresses[hostName]?.count ?? 0) < Self.maximumAddressesPerHost { hostAddresses[hostName, default: []].insert(r.connection.originator) }
         // A name the host resolved in the clear (an SNI alone says nothing about how it resolved).
         if r.resolvedName != nil { hostsUsingDNS[hostName] = min(hostsUsingDNS[hostName] ?? .max, start) }
         activity[hostName, default: []].append(start)
@@ -89,16 +103,41 @@ public final class FallbackDetector {
         // agent once the job's own flows name the team (`mergeChildren`).
         if a.agentMethod == .parent { agent.teamID = Self.childMarker }
         if jobs[agent] == nil, let job = a.agent { jobs[agent] = job }
-        events[agent, default: []].append(Event(flow: r, attribution: a, channel: channel, failed: Self.failedStates.contains(r.connState)))
+        events[agent, default: []].append(Event(flow: r, attribution: a, channel: channel, failure: Self.failedStates.contains(r.connState) ? r.connState : nil))
     }
 
-    /// Takes one DNS transaction (its question feeds the DNS tunnel score of its flow).
+    /// Takes one DNS transaction (its question feeds the DNS tunnel score of its flow; an
+    /// NXDOMAIN or SERVFAIL answer is failure evidence for the channel of its registered domain).
     public func observe(dns t: DNSTransaction) {
         guard let query = t.query, let type = t.qtype else { return }
+        if let rcode = t.rcode, rcode == 2 || rcode == 3, failureRecords < Self.maximumFailureRecords,
+           let domain = domains.registeredDomain(String(decoding: query, as: UTF8.self)) {
+            failureRecords += 1
+            dnsFailures[t.connection.originator, default: []].append((t.start.nanoseconds, domain, rcode == 3 ? "NXDOMAIN" : "SERVFAIL"))
+        }
         let uid = t.connection.uid
         guard questionCount < Self.maximumQuestions, (questions[uid]?.count ?? 0) < Self.maximumQuestionsPerFlow else { return }
         questionCount += 1
         questions[uid, default: []].append((String(decoding: query, as: UTF8.self), type))
+    }
+
+    /// Takes one TLS session: an alert before the handshake completed fails its flow.
+    public func observe(ssl s: SSLSession) {
+        guard let alert = s.lastAlert, !s.established, failedFlows.count < Self.maximumFailureRecords else { return }
+        failedFlows[s.connection.uid] = "TLS alert \(alert)"
+    }
+
+    /// Takes one HTTP transaction: a status of 400 or more fails its flow.
+    public func observe(http t: HTTPTransaction) {
+        guard let status = t.statusCode, status >= 400, failedFlows.count < Self.maximumFailureRecords else { return }
+        failedFlows[t.connection.uid] = "HTTP \(status)"
+    }
+
+    /// Takes one ICMP destination unreachable message (failure evidence for the flow it quotes).
+    public func observe(unreachable m: ICMPUnreachable) {
+        guard failureRecords < Self.maximumFailureRecords else { return }
+        failureRecords += 1
+        unreachables[m.client, default: []].append(m)
     }
 
     /// Takes one ICMP echo flow's statistics.
@@ -270,8 +309,8 @@ public final class FallbackDetector {
         return (live, quiet)
     }
 
-    /// Flows without payload take the protocol of the channel they tried to reach, from this
-    /// data or the baseline.
+    /// Flows without payload, and failed attempts whose protocol the bytes never confirmed, take
+    /// the protocol of the channel they tried to reach, from this data or the baseline.
     private func normalized(_ events: [Event], known: Baseline.Agent?) -> [Event] {
         func key(_ c: ChannelKey) -> String { "\(c.destination) \(c.transport) \(c.port)" }
         var identified: [String: String] = [:]
@@ -280,8 +319,10 @@ public final class FallbackDetector {
             identified[key(e.channel)] = e.channel.proto
         }
         return events.map { e -> Event in
-            guard e.channel.proto == ChannelKey.noPayload else { return e }
             var e = e
+            if e.failure == nil, let failure = failedFlows[e.flow.connection.uid] { e.failure = failure }
+            // A refused handshake (a TLS alert instead of a ServerHello) never confirmed its protocol either.
+            guard e.channel.proto == ChannelKey.noPayload || (e.failed && e.channel.proto == "unknown") else { return e }
             e.channel.proto = identified[key(e.channel)] ?? "unknown"
             return e
         }
@@ -341,7 +382,7 @@ public final class FallbackDetector {
             }
             var quiet = gap > quietAfter && inWindow(onset)
             let failureSpan = Saturating.nanoseconds(max(settings.failureWindow, expected))
-            let failures = primaryEvents.filter { $0.failed && $0.start > previous && $0.start <= Saturating.add(c, failureSpan) }
+            let failures = failures(agent, primary: rhythm, after: previous, until: Saturating.add(c, failureSpan))
             let failing = failures.count >= settings.failuresForEvidence && inWindow(failures[0].start)
             let change = quiet || failing ? pathChange(agent, previous: previous, expected: expected, host: host, awake: awake) : nil
             if quiet, change != nil {
@@ -356,8 +397,8 @@ public final class FallbackDetector {
                 reasons.append(Reason("QUIET_PRIMARY", 0, "no successful \(primaryChannel) session for \(Int(gap)) s of awake time (\(Int(wallGap)) s wall), \(fmt(gap / max(expected, 1)))× its \(Int(expected)) s interval (quiet past \(Int(quietAfter)) s)"))
             }
             if failing {
-                let states = Set(failures.map(\.flow.connState)).sorted().joined(separator: ",")
-                reasons.append(Reason("PRIMARY_FAILING", 0.5, "\(failures.count) failed attempts on the primary (\(states)) after its last success"))
+                let kinds = Set(failures.map(\.kind)).sorted().joined(separator: ", ")
+                reasons.append(Reason("PRIMARY_FAILING", 0.5, "\(failures.count) failed attempts on the primary (\(kinds)) after its last success"))
             }
             if let change {
                 reasons.append(Reason("HOST_PATH_CHANGE", -1.0, "\(change.quiet) of the host's \(change.live) live agents went quiet together (VPN, network change or sleep)"))
@@ -366,6 +407,8 @@ public final class FallbackDetector {
                              history: history, baseline: baseline, onset: failing && !quiet ? failures[0].start : onset, expected: expected)
             let total = reasons.reduce(0) { $0 + $1.weight }
             guard total >= settings.leadScore else { continue }
+            let provenQuiet = quiet ? awake.moment(after: previous, awake: Saturating.nanoseconds(quietAfter)) : nil
+            let provenFailing = failing ? failures[settings.failuresForEvidence - 1].start : nil
             let severity = total >= settings.highScore ? 3 : total >= settings.mediumScore ? 2 : 1
             var techniques = ["T1008"]
             if channel.proto == "dns" { techniques.append("T1071.004") }
@@ -373,11 +416,36 @@ public final class FallbackDetector {
             if reasons.contains(where: { $0.code == "PORT_PROTO_MISMATCH" }) { techniques.append("T1571") }
             alerts.append(Alert(agent: agent, job: job, attribution: flows[0].attribution, primary: primaryChannel,
                                 primaryInterval: expected, primaryLastSeen: Timestamp(nanoseconds: previous),
-                                quietSeconds: quiet ? Double(awake.awake(from: previous, to: c)) / 1e9 : 0, fallback: channel,
+                                quietSeconds: quiet ? Double(awake.awake(from: previous, to: c)) / 1e9 : 0,
+                                evidenceComplete: Timestamp(nanoseconds: max(c, min(provenQuiet ?? .max, provenFailing ?? .max))), fallback: channel,
                                 flows: flows.prefix(Alert.maximumFlowsListed).map(\.flow), reasons: reasons, score: total,
                                 severity: severity, techniques: techniques))
         }
         return alerts
+    }
+
+    /// Failure evidence on the primary in `(after, until]`, in time order (DETECTION.md 3.3):
+    /// its failed flows (no answer, reset, TLS alert, HTTP error), NXDOMAIN or SERVFAIL for its
+    /// registered domain asked from the agent's host, and destination unreachable messages
+    /// about the primary's addresses and port.
+    private func failures(_ agent: AgentKey, primary: Rhythm, after: Int64, until: Int64) -> [(start: Int64, kind: String)] {
+        let within = { (t: Int64) in t > after && t <= until }
+        var result = primary.events.filter { $0.failed && within($0.start) }.map { ($0.start, $0.failure ?? "failed") }
+        let addresses = hostAddresses[agent.host] ?? []
+        if !primary.channel.isAddress {
+            for a in addresses {
+                for (t, domain, rcode) in dnsFailures[a] ?? [] where domain == primary.channel.destination && within(t) { result.append((t, rcode)) }
+            }
+        }
+        let servers = Set(primary.events.map(\.flow.connection.responder))
+        let proto: UInt8 = primary.channel.transport == "udp" ? 17 : primary.channel.transport == "tcp" ? 6 : 0
+        for a in addresses {
+            for m in unreachables[a] ?? [] where servers.contains(m.server) && m.proto == proto && within(m.time.nanoseconds)
+                && (primary.channel.port == 0 || m.serverPort == primary.channel.port) {
+                result.append((m.time.nanoseconds, "ICMP unreachable code \(m.code)"))
+            }
+        }
+        return result.sorted { $0.0 < $1.0 }
     }
 
     private func fmt(_ v: Double) -> String { String(Double(Int((v * 10).rounded())) / 10) }

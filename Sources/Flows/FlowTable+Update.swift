@@ -85,6 +85,8 @@ extension FlowTable {
             if request || reply {
                 icmp.echo(flow: FlowTable.identity(flows[i]), isRequest: request, identifier: p.icmpIdentifier,
                           sequence: p.icmpSequence, payload: payload, at: p.timestamp) { context(i) }
+            } else if p.icmpType == (v6 ? 1 : 3) {
+                icmp.unreachable(from: p.inner.source, code: p.icmpCode, body: payload, v6: v6, at: p.timestamp)
             }
         }
         // HTTP/1.x is followed for the whole connection, once the client's request line was seen.

@@ -88,6 +88,27 @@ public final class ICMPTracker {
         if let s = states.removeValue(forKey: flow) { completed.append(s.summary) }
     }
 
+    /// Destination unreachable messages since the last `drainUnreachable`, at most
+    /// `maximumUnreachable` (the rest are counted in `unreachableDropped`).
+    public private(set) var unreachable: [ICMPUnreachable] = []
+    public private(set) var unreachableDropped: UInt64 = 0
+    public static let maximumUnreachable = 65_536
+
+    /// An unreachable message from `reporter` whose body (after the ICMP header) is `body`.
+    func unreachable(from reporter: IPAddress, code: UInt8, body: FrameBytes, v6: Bool, at now: Timestamp) {
+        guard let q = ICMPUnreachable.quoted(body, v6: v6) else { return }
+        guard unreachable.count < Self.maximumUnreachable else {
+            unreachableDropped &+= 1
+            return
+        }
+        unreachable.append(ICMPUnreachable(time: now, reporter: reporter, code: code, client: q.client, server: q.server, proto: q.proto, serverPort: q.serverPort))
+    }
+
+    public func drainUnreachable() -> [ICMPUnreachable] {
+        defer { unreachable.removeAll(keepingCapacity: true) }
+        return unreachable
+    }
+
     public func drain() -> [ICMPEchoSummary] {
         defer { completed.removeAll(keepingCapacity: true) }
         return completed

@@ -72,6 +72,7 @@ public enum AlertWriter {
         out.append(",\"last_seen\":" as StaticString); appendTime(a.primaryLastSeen, to: out); out.append(UInt8(ascii: "}"))
         out.append(",\"quietwire.fallback\":" as StaticString); channel(a.fallback, to: out); out.append(UInt8(ascii: "}"))
         out.append(",\"quietwire.quiet_seconds\":" as StaticString); out.append(String(a.quietSeconds))
+        out.append(",\"quietwire.evidence_complete\":" as StaticString); appendTime(a.evidenceComplete, to: out)
         out.append(",\"quietwire.attribution\":{\"method\":\"" as StaticString); out.append(a.attribution.method.rawValue)
         out.append("\",\"source\":" as StaticString); JSONText.appendString(a.attribution.source ?? "", to: out)
         out.append(",\"confidence\":" as StaticString); out.append(String(a.attribution.confidence)); out.append(UInt8(ascii: "}"))

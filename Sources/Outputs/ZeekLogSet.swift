@@ -23,6 +23,11 @@ public final class ZeekLogSet {
     public var dnsObserver: ((DNSTransaction) -> Void)?
     /// Called with every finished ICMP echo flow's statistics (icmp.log rows).
     public var echoObserver: ((ICMPEchoSummary) -> Void)?
+    /// Called with every TLS session (ssl.log row), HTTP transaction (http.log row) and ICMP
+    /// destination unreachable message: the detection engine's failure evidence.
+    public var sslObserver: ((SSLSession) -> Void)?
+    public var httpObserver: ((HTTPTransaction) -> Void)?
+    public var unreachableObserver: ((ICMPUnreachable) -> Void)?
 
     /// Creates (or truncates) the logs in `directory`.
     public init(directory: String, format: ZeekLogFormat, attributor: FlowAttributor? = nil) throws(OutputError) {
@@ -67,15 +72,29 @@ public final class ZeekLogSet {
                 dnsObserver?(t)
             }
         }
-        if !table.tls.completed.isEmpty { for s in table.tls.drain() { ssl.write(s) } }
+        if !table.tls.completed.isEmpty {
+            for s in table.tls.drain() {
+                ssl.write(s)
+                sslObserver?(s)
+            }
+        }
         if !table.quic.completed.isEmpty { for q in table.quic.drain() { quic.write(q) } }
-        if !table.http.completed.isEmpty { for t in table.http.drain() { http.write(t) } }
+        if !table.http.completed.isEmpty {
+            for t in table.http.drain() {
+                http.write(t)
+                httpObserver?(t)
+            }
+        }
         if !table.ssh.completed.isEmpty { for s in table.ssh.drain() { ssh.write(s) } }
         if !table.icmp.completed.isEmpty {
             for s in table.icmp.drain() {
                 icmp.write(s)
                 echoObserver?(s)
             }
+        }
+        if !table.icmp.unreachable.isEmpty {
+            let messages = table.icmp.drainUnreachable()
+            if let unreachableObserver { for m in messages { unreachableObserver(m) } }
         }
     }
 

@@ -208,7 +208,7 @@ public struct Scenario: Sendable {
             child.ppid = 700
             checkIns(w, child, name: "api.example-paste.com", address: 0xCB00_7172, from: 50, to: 56, every: 0.5)
         },
-        Scenario(name: "primary-failing-switch", summary: "the update server stops answering SYNs at hour 48; six minutes later the agent moves to a failover domain",
+        Scenario(name: "primary-failing-switch", summary: "the update server refuses every handshake with a TLS alert at hour 48; six minutes later the agent moves to a failover domain",
                  verdicts: [Verdict(label: "com.example.helper", alert: true, reasons: ["PRIMARY_FAILING", "NEW_DEST", "TIGHT_SWITCH"], fallbackStart: 48.2,
                                     note: "failure-driven switch before silence is provable")],
                  plists: [("com.example.helper", updaterPath, 3600)]) { w in
@@ -217,7 +217,9 @@ public struct Scenario: Sendable {
             for k in 0..<3 {
                 let t = w.nanoseconds(hours: 48.1 + Double(k) / 60)
                 w.dnsLookup(host, resolver: resolver, name: "updates.example.com", answer: updates, at: t)
-                w.tcpConnection(host, to: updates, port: 443, at: t + 50_000_000, request: [], response: [], process: p, answered: false)
+                // A fatal handshake_failure alert (RFC 8446 section 6) instead of a ServerHello.
+                w.tcpConnection(host, to: updates, port: 443, at: t + 50_000_000, request: w.clientHello(serverName: "updates.example.com"),
+                                response: [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28], process: p)
             }
             checkIns(w, p, name: "backup.example-failover.net", address: 0xCB00_7173, from: 48.1, to: 56, every: 0.5)
         },

@@ -72,6 +72,9 @@ struct DetectionOptions: ParsableArguments {
             logs.observer = { detector.observe($0, $1) }
             logs.dnsObserver = { detector.observe(dns: $0) }
             logs.echoObserver = { detector.observe(echo: $0) }
+            logs.sslObserver = { detector.observe(ssl: $0) }
+            logs.httpObserver = { detector.observe(http: $0) }
+            logs.unreachableObserver = { detector.observe(unreachable: $0) }
             // Progress on a terminal for large inputs, one line rewritten in place.
             let interactive = isatty(2) == 1
             let show: @Sendable (UInt64, Int, Timestamp) -> Void = { packets, flows, time in

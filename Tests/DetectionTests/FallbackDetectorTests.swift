@@ -150,6 +150,74 @@ import Testing
         #expect(detector.summary.pathChanges == 1)
     }
 
+    /// The primary fails in each way DETECTION.md 3.3 names; an unknown protocol follows.
+    @Test(arguments: ["TLS alert", "HTTP", "NXDOMAIN", "SERVFAIL", "ICMP unreachable"])
+    func everyKindOfFailureEvidenceCounts(kind: String) throws {
+        let agent = Agent()
+        // An HTTP error needs a primary that speaks HTTP.
+        let http = kind == "HTTP"
+        var flows = http ? (0..<48).map { Self.flow(agent, at: Double($0), to: "93.184.216.34", 80, service: ["http"], name: "updates.example.com", portService: "http") }
+            : Self.beacon(agent, from: 0, to: 48)
+        let d = FallbackDetector(domains: Self.domains)
+        let at = { (k: Int) in 48 + Double(k) * 0.02 }
+        for k in 0..<3 {
+            switch kind {
+            case "TLS alert", "HTTP":
+                let (r, a) = Self.flow(agent, at: at(k), to: "93.184.216.34", http ? 80 : 443, service: http ? ["http"] : ["ssl"], name: "updates.example.com",
+                                       portService: http ? "http" : "ssl")
+                flows.append((r, a))
+                if kind == "HTTP" {
+                    var t = HTTPTransaction(start: r.start, connection: r.connection, depth: 1)
+                    t.statusCode = 503
+                    d.observe(http: t)
+                } else {
+                    var s = SSLSession(start: r.start, connection: r.connection)
+                    s.lastAlert = 40
+                    d.observe(ssl: s)
+                }
+            case "NXDOMAIN", "SERVFAIL":
+                var t = DNSTransaction(start: Self.flow(agent, at: at(k), to: "10.0.0.1", 53).0.start,
+                                       connection: ConnectionID(uid: "D\(k)", originator: IPAddress("10.0.0.5")!, originatorPort: 5353,
+                                                                responder: IPAddress("10.0.0.1")!, responderPort: 53, proto: 17), transactionID: 1)
+                t.query = Array("updates.example.com".utf8)
+                t.qtype = 1
+                t.rcode = kind == "NXDOMAIN" ? 3 : 2
+                d.observe(dns: t)
+            default:
+                let (r, a) = Self.flow(agent, at: at(k), to: "93.184.216.34", 443, service: [], name: "updates.example.com", state: "OTH")
+                flows.append((r, a))
+                d.observe(unreachable: ICMPUnreachable(time: r.start, reporter: IPAddress("192.0.2.1")!, code: 1, client: IPAddress("10.0.0.5")!,
+                                                       server: IPAddress("93.184.216.34")!, proto: 6, serverPort: 443))
+            }
+        }
+        for k in 0..<30 { flows.append(Self.flow(agent, at: 48.2 + Double(k) / 2, to: "198.51.100.7", 4444, service: [], portService: nil)) }
+        for (r, a) in flows + Self.chatter(from: 0, to: 64) { d.observe(r, a) }
+        let alert = try #require(d.finish().first)
+        let failing = try #require(alert.reasons.first { $0.code == "PRIMARY_FAILING" }, "\(alert.reasons)")
+        #expect(failing.detail.hasPrefix("3 failed attempts") && failing.detail.contains(kind), "\(failing.detail)")
+        #expect(alert.reasons.contains { $0.code == "TIGHT_SWITCH" })
+    }
+
+    @Test func awakeTimeFindsWhenSilenceWasProven() {
+        let s: Int64 = 1_000_000_000
+        // Awake 0-20 s and 100-140 s (flows at 10, 100..130, margin 10 s).
+        let awake = AwakeTime(activity: [10 * s, 110 * s, 130 * s], margin: 10 * s)
+        #expect(awake.awake(from: 0, to: 200 * s) == 60 * s)
+        #expect(awake.moment(after: 5 * s, awake: 25 * s) == 110 * s + 1)
+        #expect(awake.moment(after: 0, awake: 60 * s) == nil)
+    }
+
+    @Test func aFallbackThatStartsBeforeTheSilenceIsProvenIsDetectedWhenItIs() throws {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        // The last check-in is at hour 47; ICMP starts at 48.5, the silence (3 h) is proven at 50.
+        for k in 0..<60 { flows.append(Self.flow(agent, at: 48.5 + Double(k) / 6, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
+        let alert = try #require(Self.run(flows).0.first)
+        let hours = { (t: Timestamp) in (t.secondsDouble - 1_795_946_400) / Self.hour }
+        #expect(abs(hours(alert.start) - 48.5) < 0.001)
+        #expect(abs(hours(alert.evidenceComplete) - 50) < 0.001, "\(hours(alert.evidenceComplete))")
+    }
+
     @Test func fleetPrevalenceCountsTheOtherHostsRunningTheSameAgent() {
         var fleet = FleetFacts()
         let agent = { (host: String, program: String) in AgentKey(host: host, label: "com.example.helper", program: program, teamID: "EXAMPLE123") }

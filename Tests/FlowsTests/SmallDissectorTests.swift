@@ -73,6 +73,27 @@ struct SmallDissectorTests {
         #expect(s.connection.originator == IPAddress(ipv4: TableDriver.client))
     }
 
+    @Test func unreachableMessagesNameTheFlowTheyQuote() throws {
+        // A router at 192.0.2.1 reports TCP to 8.8.8.8:443 from our client unreachable (RFC 792:
+        // the quote is the IP header and the first 8 bytes of the datagram).
+        let syn = PacketBuilder.ipv4(src: TableDriver.client, dst: TableDriver.server, proto: 6, PacketBuilder.tcp(sport: 40123, dport: 443))
+        let message = PacketBuilder.icmp(type: 3, code: 1, Array(syn.prefix(28)))
+        driver.send(PacketBuilder.ethernet(type: 0x0800, PacketBuilder.ipv4(src: 0xC000_0201, dst: TableDriver.client, proto: 1, message)), at: 0)
+        let m = try #require(driver.table.icmp.drainUnreachable().first)
+        #expect(m.reporter == IPAddress("192.0.2.1") && m.code == 1 && m.client == IPAddress(ipv4: TableDriver.client))
+        #expect(m.server == IPAddress(ipv4: TableDriver.server) && m.proto == 6 && m.serverPort == 443)
+        // Quotes cut short keep what they hold; quotes that are no IP header are ignored.
+        let cut = Array(syn.prefix(20))
+        #expect(cut.withUnsafeBytes { ICMPUnreachable.quoted(FrameBytes($0), v6: false) }.map { $0.serverPort } == 0)
+        for bad in [[UInt8](), [0x45, 0, 0], [0x4f] + Array(repeating: 0, count: 30), [0x60] + Array(repeating: 0, count: 20), Array(repeating: 0xff, count: 60)] {
+            #expect(bad.withUnsafeBytes { ICMPUnreachable.quoted(FrameBytes($0), v6: false) } == nil)
+            #expect(bad.withUnsafeBytes { ICMPUnreachable.quoted(FrameBytes($0), v6: true) } == nil)
+        }
+        let v6 = PacketBuilder.ipv6(next: 17, PacketBuilder.udp(sport: 5000, dport: 53, []))
+        let q = try #require(v6.withUnsafeBytes { ICMPUnreachable.quoted(FrameBytes($0), v6: true) })
+        #expect(q.proto == 17 && q.serverPort == 53 && !q.server.isIPv4)
+    }
+
     @Test func entropyOfTheFirstClientPayload() throws {
         driver.udp(Array(repeating: 0x00, count: 64), port: 9999, at: 0)
         driver.udp((0...255).map { UInt8($0) }, clientPort: 40001, port: 443, at: 1)
