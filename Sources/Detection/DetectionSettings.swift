@@ -23,6 +23,9 @@ public struct DetectionSettings: Sendable {
     public var windowAfter: Double = 6 * 3600
     public var windowAfterIntervals: Double = 10
     public var windowCap: Double = 7 * 86_400
+    /// A fallback channel silent for longer than this starts a new episode (and may raise a new
+    /// alert) when it comes back; within it, later flows join the episode's one alert.
+    public var episodeGap: Double = 86_400
     /// Score thresholds: high, medium, and the hunt lead (low severity).
     public var highScore: Double = 4
     public var mediumScore: Double = 3

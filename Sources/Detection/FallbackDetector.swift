@@ -364,11 +364,25 @@ public final class FallbackDetector {
         let known = Set(history.channels.keys)
         let primaryEvents = rhythm.events
         let primarySessions = rhythm.sessions
-        // Candidates: channels new for the agent, by their first flow.
-        var candidates: [ChannelKey: [Event]] = [:]
-        for e in list where !known.contains(e.channel) { candidates[e.channel, default: []].append(e) }
+        // Candidates: channels new for the agent, by their first flow; a channel silent for more
+        // than `episodeGap` starts a new episode when it comes back (one alert per episode).
+        var byChannel: [ChannelKey: [Event]] = [:]
+        for e in list where !known.contains(e.channel) { byChannel[e.channel, default: []].append(e) }
+        var candidates: [(channel: ChannelKey, flows: [Event])] = []
+        let episodeGap = Saturating.nanoseconds(settings.episodeGap)
+        for (channel, flows) in byChannel {
+            var episode: [Event] = []
+            for e in flows {
+                if let previous = episode.last, Saturating.subtract(e.start, previous.start) > episodeGap {
+                    candidates.append((channel, episode))
+                    episode = []
+                }
+                episode.append(e)
+            }
+            candidates.append((channel, episode))
+        }
         var alerts: [Alert] = []
-        for (channel, flows) in candidates.sorted(by: { $0.value[0].start < $1.value[0].start }) {
+        for (channel, flows) in candidates.sorted(by: { $0.flows[0].start < $1.flows[0].start }) {
             summary.candidates += 1
             let c = flows[0].start
             let okBefore = primarySessions.filter { $0.succeeded && $0.start < c }

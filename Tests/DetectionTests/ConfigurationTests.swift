@@ -24,6 +24,7 @@ import Testing
               fleet_rare_share: 0.05
               fleet_common_share: 0.4
               path_change_share: 0.75
+              episode_gap: 3600
               approved_resolvers: [DNS.corp.example, 10.0.0.53]
             allowlist:
               - team_id: EXAMPLE123
@@ -37,7 +38,7 @@ import Testing
         #expect(c.detection.proxies == [ProxyAddress("10.0.0.8:3128")!, ProxyAddress("[fd00::8]:8080")!])
         #expect(c.correlator.tolerance == 5 && c.correlator.maximumSkew == 120)
         #expect(c.detection.warmupFraction == 0.25 && c.detection.awakeMargin == 300 && c.detection.minimumPrimarySessions == 4)
-        #expect(c.detection.fleetMinimumHosts == 10 && c.detection.fleetRareShare == 0.05 && c.detection.fleetCommonShare == 0.4 && c.detection.pathChangeShare == 0.75)
+        #expect(c.detection.fleetMinimumHosts == 10 && c.detection.fleetRareShare == 0.05 && c.detection.fleetCommonShare == 0.4 && c.detection.pathChangeShare == 0.75 && c.detection.episodeGap == 3600)
         #expect(c.detection.quietMultiple == 2.5 && c.detection.approvedResolvers == ["dns.corp.example", "10.0.0.53"])
         let entry = try #require(c.detection.allowlist.first)
         #expect(entry.teamID == "EXAMPLE123" && entry.destinations == ["example-cdn.net"])

@@ -198,6 +198,20 @@ import Testing
         #expect(alert.reasons.contains { $0.code == "TIGHT_SWITCH" })
     }
 
+    @Test func aFallbackChannelThatReturnsDaysLaterIsANewEpisode() {
+        let agent = Agent()
+        var flows = Self.beacon(agent, from: 0, to: 48) + Self.beacon(agent, from: 56, to: 70)
+        for start in [52.0, 80.0] {
+            for k in 0..<12 { flows.append(Self.flow(agent, at: start + Double(k) / 6, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
+        }
+        flows.append(Self.flow(agent, at: 95, to: "10.0.0.1", 123, proto: 17, service: [], portService: nil))
+        let (alerts, _) = Self.run(flows)
+        #expect(alerts.count == 2 && alerts.allSatisfy { $0.fallback.transport == "icmp" }, "\(alerts.map(\.start))")
+        var settings = DetectionSettings()
+        settings.episodeGap = 7 * 86_400
+        #expect(Self.run(flows, settings: settings).0.count == 1)
+    }
+
     @Test func awakeTimeFindsWhenSilenceWasProven() {
         let s: Int64 = 1_000_000_000
         // Awake 0-20 s and 100-140 s (flows at 10, 100..130, margin 10 s).
