@@ -153,7 +153,7 @@ public struct QuietWireConfig: Sendable {
 
         func detection(_ node: Node, _ d: inout DetectionSettings) throws(Failure) {
             let known = ["warmup", "awake_margin", "session_gap", "minimum_primary_sessions", "quiet_multiple", "quiet_deviations",
-                         "minimum_quiet", "failures_for_evidence", "failure_window", "window_after", "window_cap", "episode_gap", "high_score",
+                         "minimum_quiet", "failures_for_evidence", "failure_window", "window_after", "window_cap", "episode_gap", "quiet_alpha", "high_score",
                          "medium_score", "lead_score", "fleet_minimum_hosts", "fleet_rare_share", "fleet_common_share",
                          "path_change_minimum_agents", "path_change_share", "path_change_margin",
                          "approved_resolvers"]
@@ -170,6 +170,7 @@ public struct QuietWireConfig: Sendable {
                 case "failure_window": d.failureWindow = try number(v, key, 0...86_400)
                 case "window_after": d.windowAfter = try number(v, key, 0...31_536_000)
                 case "window_cap": d.windowCap = try number(v, key, 0...31_536_000)
+                case "quiet_alpha": d.quietAlpha = try number(v, key, 0.000001...0.5)
                 case "episode_gap": d.episodeGap = try number(v, key, 0...31_536_000)
                 case "high_score": d.highScore = try number(v, key, -100...100)
                 case "medium_score": d.mediumScore = try number(v, key, -100...100)

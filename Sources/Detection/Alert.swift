@@ -13,6 +13,8 @@ public struct Alert: Sendable {
     public var primary: ChannelKey
     /// The primary's typical interval between sessions, seconds.
     public var primaryInterval: Double
+    /// Whether the primary's gaps were periodic (DETECTION.md 3.2 step 6).
+    public var primaryPeriodic: Bool
     /// Start of the primary's last successful session before the fallback.
     public var primaryLastSeen: Timestamp
     /// Seconds the primary had been silent when the fallback started (0 when it was failing, not silent).

@@ -13,6 +13,8 @@ public struct DetectionSettings: Sendable {
     public var quietMultiple: Double = 3
     public var quietDeviations: Double = 5
     public var minimumQuiet: Double = 600
+    /// An aperiodic primary is quiet once no session in the gap had probability below this.
+    public var quietAlpha = 0.01
     /// Failed attempts on the primary that count as failure evidence, and the window they fall in
     /// (at least `failureWindow`, else the primary's interval).
     public var failuresForEvidence = 3

@@ -260,6 +260,10 @@ public final class FallbackDetector {
         /// StartInterval), and the awake time past which it is quiet, seconds.
         var expected: Double
         var quietAfter: Double
+        /// Interval dominance (DETECTION.md 3.2 step 6): the share of gaps within 20 % of the
+        /// median; periodic when at least 0.6 over 6 or more gaps. An aperiodic agent is quiet
+        /// by the Poisson rule instead (3.3).
+        var periodic: Bool
         /// The primary's flows and sessions in the judged data.
         var events: [Event]
         var sessions: [(start: Int64, succeeded: Bool)]
@@ -277,11 +281,21 @@ public final class FallbackDetector {
         let spread = 1.4826 * Self.median(primary.gaps.map { abs($0 - interval) })
         // A hostile plist's StartInterval cannot push the windows past the cap.
         let expected = min(max(interval, Double(jobs[agent]?.startInterval ?? history.startInterval ?? 0)), settings.windowCap)
-        let quietAfter = max(settings.quietMultiple * expected, expected + settings.quietDeviations * spread, settings.minimumQuiet)
+        let gaps = primary.gaps
+        let dominance = gaps.isEmpty ? 0 : Double(gaps.filter { abs($0 - interval) <= 0.2 * interval }.count) / Double(gaps.count)
+        let periodic = gaps.count < 6 || dominance >= 0.6
+        var quietAfter = max(settings.quietMultiple * expected, expected + settings.quietDeviations * spread, settings.minimumQuiet)
+        if !periodic {
+            // No event in awake time g has probability exp(-g/mean): quiet once below alpha; with
+            // 20 or more gaps, past 1.5 times their 99th percentile.
+            let rule = gaps.count >= 20 ? 1.5 * gaps.sorted()[min(gaps.count - 1, Int((Double(gaps.count) * 0.99).rounded(.down)))]
+                : -log(settings.quietAlpha) * gaps.reduce(0, +) / Double(gaps.count)
+            quietAfter = max(rule, expected, settings.minimumQuiet)
+        }
         let events = list.filter { $0.channel == primary.channel }
         let sessions = sessions(events)
         let successes = (primary.lastSuccess.map { [$0] } ?? []) + sessions.filter(\.succeeded).map(\.start)
-        return Rhythm(history: primary, expected: expected, quietAfter: quietAfter, events: events, sessions: sessions, successes: successes,
+        return Rhythm(history: primary, expected: expected, quietAfter: quietAfter, periodic: periodic, events: events, sessions: sessions, successes: successes,
                       flowStarts: list.map(\.start))
     }
 
@@ -408,7 +422,7 @@ public final class FallbackDetector {
 
             var reasons: [Reason] = []
             if quiet {
-                reasons.append(Reason("QUIET_PRIMARY", 0, "no successful \(primaryChannel) session for \(Int(gap)) s of awake time (\(Int(wallGap)) s wall), \(fmt(gap / max(expected, 1)))× its \(Int(expected)) s interval (quiet past \(Int(quietAfter)) s)"))
+                reasons.append(Reason("QUIET_PRIMARY", 0, "no successful \(primaryChannel) session for \(Int(gap)) s of awake time (\(Int(wallGap)) s wall), \(fmt(gap / max(expected, 1)))× its \(Int(expected)) s interval (\(rhythm.periodic ? "periodic" : "aperiodic"), quiet past \(Int(quietAfter)) s)"))
             }
             if failing {
                 let kinds = Set(failures.map(\.kind)).sorted().joined(separator: ", ")
@@ -429,7 +443,7 @@ public final class FallbackDetector {
             if channel.transport == "icmp" || channel.proto == "unknown" { techniques.append("T1095") }
             if reasons.contains(where: { $0.code == "PORT_PROTO_MISMATCH" }) { techniques.append("T1571") }
             alerts.append(Alert(agent: agent, job: job, attribution: flows[0].attribution, primary: primaryChannel,
-                                primaryInterval: expected, primaryLastSeen: Timestamp(nanoseconds: previous),
+                                primaryInterval: expected, primaryPeriodic: rhythm.periodic, primaryLastSeen: Timestamp(nanoseconds: previous),
                                 quietSeconds: quiet ? Double(awake.awake(from: previous, to: c)) / 1e9 : 0,
                                 evidenceComplete: Timestamp(nanoseconds: max(c, min(provenQuiet ?? .max, provenFailing ?? .max))), fallback: channel,
                                 flows: flows.prefix(Alert.maximumFlowsListed).map(\.flow), reasons: reasons, score: total,

@@ -69,6 +69,7 @@ public enum AlertWriter {
         }
         out.append("],\"quietwire.primary\":" as StaticString); channel(a.primary, to: out)
         out.append(",\"typical_interval\":" as StaticString); out.append(String(a.primaryInterval))
+        out.append(a.primaryPeriodic ? ",\"periodic\":true" as StaticString : ",\"periodic\":false" as StaticString)
         out.append(",\"last_seen\":" as StaticString); appendTime(a.primaryLastSeen, to: out); out.append(UInt8(ascii: "}"))
         out.append(",\"quietwire.fallback\":" as StaticString); channel(a.fallback, to: out); out.append(UInt8(ascii: "}"))
         out.append(",\"quietwire.quiet_seconds\":" as StaticString); out.append(String(a.quietSeconds))

@@ -212,6 +212,25 @@ import Testing
         #expect(Self.run(flows, settings: settings).0.count == 1)
     }
 
+    @Test func anAperiodicPrimaryIsQuietByThePoissonRule() throws {
+        let agent = Agent()
+        // Gaps alternate 0.5 h and 2 h: T = 1.25 h, σ = 1.11 h, so the periodic rule would wait
+        // T + 5σ = 6.8 h; the Poisson rule waits 4.6 mean gaps = 5.8 h.
+        var times: [Double] = [0]
+        while times.last! < 46 { times.append(times.last! + (times.count % 2 == 1 ? 0.5 : 2)) }
+        var flows = times.map { Self.flow(agent, at: $0, to: "93.184.216.34", 443, name: "updates.example.com") }
+        let previous = times.last!
+        flows.append(Self.flow(agent, at: previous + 6.2, to: "93.184.216.34", 443, name: "updates.example.com"))
+        for k in 0..<6 { flows.append(Self.flow(agent, at: previous + 6 + Double(k) / 30, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
+        flows.append(Self.flow(agent, at: 90, to: "10.0.0.1", 123, proto: 17, service: [], portService: nil))
+        let alert = try #require(Self.run(flows).0.first)
+        #expect(!alert.primaryPeriodic && alert.reasons[0].detail.contains("aperiodic"), "\(alert.reasons[0].detail)")
+        // The hourly beacon is periodic.
+        var beacon = Self.beacon(agent, from: 0, to: 48)
+        for k in 0..<30 { beacon.append(Self.flow(agent, at: 52 + Double(k) / 6, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
+        #expect(try #require(Self.run(beacon).0.first).primaryPeriodic)
+    }
+
     @Test func awakeTimeFindsWhenSilenceWasProven() {
         let s: Int64 = 1_000_000_000
         // Awake 0-20 s and 100-140 s (flows at 10, 100..130, margin 10 s).
