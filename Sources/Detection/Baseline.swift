@@ -60,10 +60,13 @@ public struct Baseline: Sendable {
     public init() {}
 
     /// The agent's primary channel: the most activity mass among channels with at least
-    /// `minimumSessions` successful sessions (ties by name).
-    public func primary(of agent: AgentKey, minimumSessions: Int) -> Channel? {
-        agents[agent]?.channels.values.filter { $0.successfulSessions >= minimumSessions }
-            .max { ($0.activityMass, $1.channel.description) < ($1.activityMass, $0.channel.description) }
+    /// `minimumSessions` successful sessions; ties go to a destination in `preferring` (hosts
+    /// the job's ProgramArguments name), then by name.
+    public func primary(of agent: AgentKey, minimumSessions: Int, preferring: Set<String> = []) -> Channel? {
+        agents[agent]?.channels.values.filter { $0.successfulSessions >= minimumSessions }.max {
+            let a = preferring.contains($0.channel.destination), b = preferring.contains($1.channel.destination)
+            return ($0.activityMass, a ? 1 : 0, $1.channel.description) < ($1.activityMass, b ? 1 : 0, $0.channel.description)
+        }
     }
 }
 

@@ -274,7 +274,9 @@ public final class FallbackDetector {
     }
 
     private func rhythm(_ agent: AgentKey, _ list: [Event], baseline: Baseline) -> Rhythm? {
-        guard let history = baseline.agents[agent], let primary = baseline.primary(of: agent, minimumSessions: settings.minimumPrimarySessions) else {
+        let named = jobs[agent].map { ProgramArgumentHosts.domains($0.programArguments, domains: domains) } ?? []
+        guard let history = baseline.agents[agent],
+              let primary = baseline.primary(of: agent, minimumSessions: settings.minimumPrimarySessions, preferring: named) else {
             return nil
         }
         let interval = Self.median(primary.gaps)
@@ -563,6 +565,18 @@ public final class FallbackDetector {
         }
         if fallback.transport == "icmp", let tunnel = ICMPTunnelEvidence(flows.compactMap { echoes[$0.flow.connection.uid] }), tunnel.isTunnel {
             reasons.append(Reason("ICMP_TUNNEL", 2.0, tunnel.detail))
+        }
+        if let job, job.keepAlive == true, let exe = job.executable, let name = exe.split(separator: "/").last,
+           VendorFallbackPairs.interpreters.contains(String(name)) || name.hasPrefix("python"),
+           !reasons.contains(where: { $0.code == "UNSIGNED_AGENT" }) {
+            let script = job.programArguments.dropFirst().first { !$0.hasPrefix("-") } ?? "a script"
+            reasons.append(Reason("UNSIGNED_AGENT", 1.0, "launchd job \(agent.label ?? "?") keeps \(script) alive under the interpreter \(exe) (a script carries no code signature)"))
+        }
+        if platform, VendorFallbackPairs.appleDomains.contains(fallback.destination) {
+            reasons.append(Reason("APPLE_PLATFORM_HOST", -3.0, "an Apple platform binary reaching \(fallback.destination), a domain Apple documents for its products"))
+        }
+        if let job, ProgramArgumentHosts.domains(job.programArguments, domains: domains).contains(fallback.destination) {
+            reasons.append(Reason("PLIST_NAMED_HOST", 0, "the job's ProgramArguments name \(fallback.destination)"))
         }
         let signer = platform ? VendorFallbackPairs.appleSigner : agent.teamID
         if let pair = VendorFallbackPairs.pair(signer: signer, from: primary, to: fallback) {

@@ -37,6 +37,11 @@ public struct PublicSuffixList: Sendable {
         return PublicSuffixList(rules: text)
     }()
 
+    /// True when the list names `label` as a top-level suffix (the implicit `*` rule aside).
+    public func lists(topLevel label: String) -> Bool {
+        exact.contains(label.lowercased()) || wildcard.contains(label.lowercased())
+    }
+
     /// The registered domain (public suffix plus one label) of `name`, lower-cased without a
     /// trailing dot; nil for a public suffix itself, an empty name or an address literal.
     public func registeredDomain(_ name: String) -> String? {

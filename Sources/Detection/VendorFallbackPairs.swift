@@ -21,6 +21,18 @@ public enum VendorFallbackPairs {
         Pair(signer: "7AGZNQ2S2T", fromTransport: "tcp", fromPort: 443, toTransport: "tcp", toPort: 54443, note: "Carbon Black Cloud fails over to TCP 54443"),
     ]
 
+    /// Registered domains of the hosts Apple documents for its products on enterprise networks
+    /// (Apple Support "Use Apple products on enterprise networks"): an Apple platform binary
+    /// reaching one of them is expected (APPLE_PLATFORM_HOST).
+    public static let appleDomains: Set<String> = [
+        "apple.com", "icloud.com", "icloud-content.com", "me.com", "mzstatic.com", "apple-cloudkit.com", "apple-livephotoskit.com",
+        "cdn-apple.com", "aaplimg.com", "apple.com.cn", "icloud.com.cn",
+    ]
+
+    /// Interpreters a launchd job may run a script under (by file name).
+    public static let interpreters: Set<String> = ["sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "python", "python2", "python3", "perl",
+                                                   "ruby", "osascript", "node", "php", "tclsh", "env"]
+
     /// True for an executable Apple ships in the system (no team id is expected there).
     public static func isApplePlatform(_ executable: String?, teamID: String?) -> Bool {
         guard teamID == nil, let exe = executable else { return false }

@@ -19,12 +19,15 @@ import Testing
         var executable = "/Library/Application Support/Example/updater"
         var teamID: String? = "EXAMPLE123"
         var startInterval: Int? = nil
+        /// ProgramArguments after the program, and KeepAlive.
+        var arguments: [String] = []
+        var keepAlive: Bool? = nil
 
         var attribution: Attribution {
             var job: AgentRecord?
             if let label {
-                job = AgentRecord(hostID: host, label: label, plistPath: "/Library/LaunchAgents/\(label).plist", programArguments: [executable],
-                                  startInterval: startInterval, source: "plist")
+                job = AgentRecord(hostID: host, label: label, plistPath: "/Library/LaunchAgents/\(label).plist", programArguments: [executable] + arguments,
+                                  keepAlive: keepAlive, startInterval: startInterval, source: "plist")
             }
             return Attribution(method: .exact, source: "native", confidence: 1, hostID: host,
                                process: ProcessIdentity(pid: 100, executable: executable, teamID: teamID), agent: job, agentMethod: label == nil ? nil : .executable)
@@ -229,6 +232,56 @@ import Testing
         var beacon = Self.beacon(agent, from: 0, to: 48)
         for k in 0..<30 { beacon.append(Self.flow(agent, at: 52 + Double(k) / 6, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
         #expect(try #require(Self.run(beacon).0.first).primaryPeriodic)
+    }
+
+    @Test func hostsInProgramArgumentsAreRead() {
+        let domains = PublicSuffixList(rules: "com\nnet\n")
+        let args = ["/opt/agent", "--server=https://user@c2.example-bad.com:8443/api?x=1", "updates.example.com", "-v", "/etc/agent.conf",
+                    "8.8.8.8", "http://[::1]:80/", "notes.txt", "run.sh", "agent.py", "unknown.tld", String(repeating: "a.", count: 3000) + "com"]
+        #expect(ProgramArgumentHosts.domains(args, domains: domains) == ["example-bad.com", "example.com"])
+        // The program itself is not an argument.
+        #expect(ProgramArgumentHosts.domains(["https://example.com/agent"], domains: domains).isEmpty)
+    }
+
+    @Test func thePlistPriorBreaksTiesAndIsNamedInTheReasons() throws {
+        var baseline = Baseline()
+        let key = AgentKey(host: "h", label: "l", program: "/p", teamID: nil)
+        var entry = Baseline.Agent()
+        for d in ["a-cdn.net", "z-vendor.com"] {
+            let c = ChannelKey(destination: d, transport: "tcp", port: 443, proto: "ssl", isAddress: false)
+            entry.channels[c] = Baseline.Channel(channel: c, sessions: 10, successfulSessions: 10, days: [1, 2], first: 0, last: 1)
+        }
+        baseline.agents[key] = entry
+        #expect(baseline.primary(of: key, minimumSessions: 6)?.channel.destination == "a-cdn.net")
+        #expect(baseline.primary(of: key, minimumSessions: 6, preferring: ["z-vendor.com"])?.channel.destination == "z-vendor.com")
+        // A fallback to a host the plist names says so (RUSTBUCKET passes its C2 URL that way).
+        let agent = Agent(arguments: ["--c2", "https://c2.example-relay.net/x"])
+        var flows = Self.beacon(agent, from: 0, to: 48)
+        for k in 0..<12 { flows.append(Self.flow(agent, at: 52 + Double(k) / 2, to: "198.51.100.9", 7443, service: [], name: "c2.example-relay.net", portService: nil)) }
+        let alert = try #require(Self.run(flows).0.first)
+        #expect(alert.reasons.contains { $0.code == "PLIST_NAMED_HOST" && $0.detail.contains("example-relay.net") })
+    }
+
+    @Test func scriptsKeptAliveUnderAnInterpreterAndApplesOwnHostsAreWeighed() throws {
+        let script = Agent(label: "com.example.sh", executable: "/bin/bash", teamID: nil, arguments: ["-c", "/Users/a/.x/run.sh"], keepAlive: true)
+        var flows = Self.beacon(script, from: 0, to: 48)
+        for k in 0..<12 { flows.append(Self.flow(script, at: 52 + Double(k) / 2, to: "198.51.100.9", 7443, service: [], portService: nil)) }
+        let alert = try #require(Self.run(flows).0.first)
+        let unsigned = try #require(alert.reasons.first { $0.code == "UNSIGNED_AGENT" })
+        #expect(unsigned.detail.contains("/Users/a/.x/run.sh") && unsigned.detail.contains("/bin/bash"))
+        // Without KeepAlive an interpreter is no evidence (Jamf and Homebrew run scripts too).
+        var plain = script
+        plain.keepAlive = nil
+        flows = Self.beacon(plain, from: 0, to: 48)
+        for k in 0..<12 { flows.append(Self.flow(plain, at: 52 + Double(k) / 2, to: "198.51.100.9", 7443, service: [], portService: nil)) }
+        #expect(try #require(Self.run(flows).0.first).reasons.contains { $0.code == "UNSIGNED_AGENT" } == false)
+        // An Apple platform binary moving to another Apple domain is credited.
+        let apple = Agent(label: "com.apple.cloudd", executable: "/System/Library/PrivateFrameworks/CloudKitDaemon.framework/cloudd", teamID: nil)
+        flows = Self.beacon(apple, from: 0, to: 48)
+        for k in 0..<12 { flows.append(Self.flow(apple, at: 52 + Double(k) / 2, to: "17.248.1.1", 443, name: "gateway.icloud.com")) }
+        let d = FallbackDetector(domains: PublicSuffixList(rules: "com\n"))
+        for (r, a) in flows + Self.chatter(from: 0, to: 58) { d.observe(r, a) }
+        #expect(d.finish().isEmpty)
     }
 
     @Test func awakeTimeFindsWhenSilenceWasProven() {
