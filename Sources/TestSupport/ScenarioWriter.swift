@@ -180,7 +180,8 @@ public final class ScenarioWriter {
 
     public func add(_ record: FeedRecord) { records.append(record) }
 
-    /// Writes `capture.pcap` (frames in time order) and `sockets.ndjson` (records in time order) into `directory`.
+    /// Writes `capture.pcap` (frames in time order) and the records in time order in every
+    /// feed form (`sockets.ndjson` native, `osquery.ndjson`, `ecs.ndjson`) into `directory`.
     public func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let writer = try PcapFileWriter(path: directory + "/capture.pcap", linkType: .ethernet)
@@ -196,8 +197,10 @@ public final class ScenarioWriter {
             case .host, .agent: Int64.min
             }
         }
-        let lines = records.enumerated().sorted { (time($0.element), $0.offset) < (time($1.element), $1.offset) }
-            .map { NativeFeedEncoder.line($0.element) + "\n" }.joined()
-        try lines.write(toFile: directory + "/sockets.ndjson", atomically: true, encoding: .utf8)
+        let ordered = records.enumerated().sorted { (time($0.element), $0.offset) < (time($1.element), $1.offset) }.map(\.element)
+        for form in FeedForms.Form.allCases {
+            let lines = ordered.compactMap { FeedForms.line($0, form: form).map { $0 + "\n" } }.joined()
+            try lines.write(toFile: directory + "/" + form.fileName, atomically: true, encoding: .utf8)
+        }
     }
 }
