@@ -199,7 +199,10 @@ public final class Correlator {
             i = link(e)
             steps += 1
         }
-        list.sort { $0.time < $1.time }
+        // Feeds with whole-second times (osquery) stamp an open and its close alike: at equal
+        // times an open comes first, a close last.
+        let rank = { (e: Entry) -> Int in e.event == .open ? 0 : e.event == .snapshot ? 1 : 2 }
+        list.sort { ($0.time, rank($0)) < ($1.time, rank($1)) }
         var result: [Lifetime] = []
         var open: [Int32: Int] = [:]  // process -> index in result
         for e in list {

@@ -58,6 +58,15 @@ import Testing
         #expect(s.transport == 1 && NativeFeedEncoder.line(.socket(s)).contains(#""transport":"icmp""#))
     }
 
+    @Test func anOpenAndItsCloseInTheSameWholeSecondStayOneLifetime() {
+        let c = Correlator()
+        // osquery stamps both with whole seconds.
+        c.ingest([Self.socket("h1", pid: 9, exe: "/opt/a", .open, at: 100, "10.0.0.5", 50300, "1.1.1.1", 443),
+                  Self.socket("h1", pid: 9, exe: "/opt/a", .close, at: 100, "10.0.0.5", 50300, "1.1.1.1", 443)])
+        let a = c.attribute(Self.flow("10.0.0.5", 50300, "1.1.1.1", 443, at: 100, for: 0.3))
+        #expect(a.method == .exact && a.confidence == 1 && c.skews.first?.samples == 1)
+    }
+
     @Test func inboundFlowsMatchTheAcceptingSocket() {
         let c = Correlator()
         c.ingest([Self.socket("srv", pid: 7, exe: "/usr/sbin/sshd", .open, at: 5, "10.0.0.9", 22, "203.0.113.7", 61000)])
