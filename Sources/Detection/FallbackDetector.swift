@@ -35,8 +35,8 @@ public final class FallbackDetector {
     private var hostsUsingDNS: [String: Int64] = [:]
     /// Flow start times per host (by id, else address), for awake time.
     private var activity: [String: [Int64]] = [:]
-    /// DNS questions (name, qtype) per flow uid, for the DNS tunnel score of DNS fallbacks.
-    private var questions: [String: [(String, UInt16)]] = [:]
+    /// DNS questions per flow uid, for the DNS tunnel score of DNS fallbacks.
+    private var questions: [String: [Question]] = [:]
     /// Questions kept per flow, and in all (past it, the tunnel score sees a sample).
     static let maximumQuestionsPerFlow = 10_000
     static let maximumQuestions = 2_000_000
@@ -98,6 +98,10 @@ public final class FallbackDetector {
         // A name the host resolved in the clear (an SNI alone says nothing about how it resolved).
         if r.resolvedName != nil { hostsUsingDNS[hostName] = min(hostsUsingDNS[hostName] ?? .max, start) }
         activity[hostName, default: []].append(start)
+        if answerAddresses.contains(r.connection.responder), contactCount < Self.maximumQuestions {
+            contactCount += 1
+            contacts[Pair(client: r.connection.originator, server: r.connection.responder), default: []].append(start)
+        }
         guard var agent = AgentKey(a), agent.label != nil else { return }
         // A child of the job carries its own signature, not the job's: it joins the job's
         // agent once the job's own flows name the team (`mergeChildren`).
@@ -118,7 +122,43 @@ public final class FallbackDetector {
         let uid = t.connection.uid
         guard questionCount < Self.maximumQuestions, (questions[uid]?.count ?? 0) < Self.maximumQuestionsPerFlow else { return }
         questionCount += 1
-        questions[uid, default: []].append((String(decoding: query, as: UTF8.self), type))
+        // Address answers (at most 4), to tell later whether the client connected to one.
+        var answers: [IPAddress] = []
+        for text in t.answers ?? [] where answers.count < 4 {
+            guard let a = IPAddress(String(decoding: text, as: UTF8.self)) else { continue }
+            answers.append(a)
+            if answerAddresses.count < Self.maximumQuestions { answerAddresses.insert(a) }
+        }
+        questions[uid, default: []].append(Question(name: String(decoding: query, as: UTF8.self), type: type, time: t.start.nanoseconds,
+                                                    client: t.connection.originator, answers: answers, ttl: t.ttls?.first ?? 0))
+    }
+
+    /// One DNS question of a flow, with its address answers.
+    struct Question {
+        var name: String
+        var type: UInt16
+        var time: Int64
+        var client: IPAddress
+        var answers: [IPAddress]
+        var ttl: UInt32
+    }
+
+    /// Flow starts from a client to an address some DNS answer named, for "answered but never
+    /// connected to" (at most `maximumQuestions` pairs).
+    private var answerAddresses: Set<IPAddress> = []
+    private var contacts: [Pair: [Int64]] = [:]
+    private var contactCount = 0
+    struct Pair: Hashable {
+        var client: IPAddress
+        var server: IPAddress
+    }
+
+    /// Whether `q`'s client reached one of its answers within the TTL and a minute after asking;
+    /// nil when it had no address answers.
+    private func connected(_ q: Question) -> Bool? {
+        guard !q.answers.isEmpty else { return nil }
+        let until = Saturating.add(q.time, Saturating.nanoseconds(Double(q.ttl) + 60))
+        return q.answers.contains { a in contacts[Pair(client: q.client, server: a)]?.contains { $0 >= q.time && $0 <= until } ?? false }
     }
 
     /// Takes one TLS session: an alert before the handshake completed fails its flow.
@@ -532,12 +572,15 @@ public final class FallbackDetector {
         }
         let executable = agent.program ?? first.attribution.process?.executable
         let platform = VendorFallbackPairs.isApplePlatform(executable, teamID: agent.teamID)
-        if let label = agent.label, label.hasPrefix("com.apple."), !platform {
-            reasons.append(Reason("LABEL_MASQUERADE", 1.5, "label \(label) but \(executable ?? "the program") is not an Apple platform binary (team id \(agent.teamID ?? "none"))"))
-        }
         // Unsigned only when the job's own program was seen doing I/O without a team id (an
         // agent seen only through its children has an unknown signature, not none).
         let ownProgramSeen = agent.program.map { history.executables.contains($0) || first.attribution.process?.executable == $0 } ?? false
+        if let label = agent.label, label.hasPrefix("com.apple."), !platform {
+            reasons.append(Reason("LABEL_MASQUERADE", 1.5, "label \(label) but \(executable ?? "the program") is not an Apple platform binary (team id \(agent.teamID ?? "none"))"))
+        } else if let label = agent.label, let vendor = VendorFallbackPairs.vendorTeam(ofLabel: label), agent.teamID != vendor.teamID,
+                  agent.teamID != nil || ownProgramSeen {
+            reasons.append(Reason("LABEL_MASQUERADE", 1.5, "label \(label) looks like \(vendor.name)'s but \(executable ?? "the program") is signed by team \(agent.teamID ?? "none"), not \(vendor.teamID)"))
+        }
         if (job?.plistPath ?? history.plistPath)?.hasSuffix(".plist") == true, agent.teamID == nil, !platform, ownProgramSeen {
             reasons.append(Reason("UNSIGNED_AGENT", 1.0, "launchd job \(agent.label ?? "?") runs \(executable ?? "a program") with no code-signing team id"))
         }
@@ -553,6 +596,7 @@ public final class FallbackDetector {
         }
         if fallback.proto == "dns" {
             let asked = flows.flatMap { questions[$0.flow.connection.uid] ?? [] }
+                .map { DNSTunnelScore.Query(name: $0.name, type: $0.type, time: $0.time, connected: connected($0)) }
             if let tunnel = DNSTunnelScore.strongest(asked, domains: domains) {
                 if tunnel.isTunnel {
                     reasons.append(Reason("DNS_TUNNEL", 2.0, tunnel.detail))

@@ -29,6 +29,19 @@ public enum VendorFallbackPairs {
         "cdn-apple.com", "aaplimg.com", "apple.com.cn", "icloud.com.cn",
     ]
 
+    /// Launchd label prefixes of vendors whose agents malware imitates (NimDoor's
+    /// `com.google.update`), with the vendor's code-signing team id ([M] in the reference: from
+    /// the vendors' signed binaries, to be corrected by the allowlist if a vendor changes it).
+    public static let vendorLabels: [(prefix: String, name: String, teamID: String)] = [
+        ("com.google.", "Google", "EQHXZ8M8AV"), ("com.microsoft.", "Microsoft", "UBF8T346G9"), ("us.zoom.", "Zoom", "BJ4HAAB9B3"),
+        ("com.adobe.", "Adobe", "JQ525L2MZD"), ("com.dropbox.", "Dropbox", "G7HH3F8CAK"),
+    ]
+
+    /// The vendor whose label prefix `label` carries, if any.
+    public static func vendorTeam(ofLabel label: String) -> (name: String, teamID: String)? {
+        vendorLabels.first { label.hasPrefix($0.prefix) }.map { ($0.name, $0.teamID) }
+    }
+
     /// Interpreters a launchd job may run a script under (by file name).
     public static let interpreters: Set<String> = ["sh", "bash", "zsh", "dash", "ksh", "csh", "tcsh", "python", "python2", "python3", "perl",
                                                    "ruby", "osascript", "node", "php", "tclsh", "env"]

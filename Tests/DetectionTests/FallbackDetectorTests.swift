@@ -284,6 +284,17 @@ import Testing
         #expect(d.finish().isEmpty)
     }
 
+    @Test func aVendorLabelSignedByAnotherTeamIsAMasquerade() throws {
+        for (team, expected) in [("EQHXZ8M8AV", false), ("ABCDE12345", true)] {
+            let agent = Agent(label: "com.google.keystone.agent", executable: "/Users/a/Library/Google/update", teamID: team)
+            var flows = Self.beacon(agent, from: 0, to: 48)
+            for k in 0..<12 { flows.append(Self.flow(agent, at: 52 + Double(k) / 2, to: "198.51.100.9", 7443, service: [], portService: nil)) }
+            let alert = try #require(Self.run(flows).0.first)
+            let masquerade = alert.reasons.first { $0.code == "LABEL_MASQUERADE" }
+            #expect((masquerade != nil) == expected && (masquerade?.detail.contains("Google") ?? true), "\(alert.reasons)")
+        }
+    }
+
     @Test func awakeTimeFindsWhenSilenceWasProven() {
         let s: Int64 = 1_000_000_000
         // Awake 0-20 s and 100-140 s (flows at 10, 100..130, margin 10 s).
@@ -412,8 +423,28 @@ import Testing
         #expect(tunnel.detail.contains("tunnel-example.com: 150 unique subdomains in 150 queries") && tunnel.detail.contains("TXT+NULL 100%"), "\(tunnel.detail)")
         #expect(alert.reasons.map(\.code).contains("NEW_TRANSPORT") && alert.severity == 3 && alert.techniques.contains("T1071.004"))
         // Ordinary lookups through the same resolver score nothing.
-        let plain = DNSTunnelScore.strongest((0..<30).map { ("www\($0 % 3).example.com", 1) }, domains: Self.domains)
-        #expect(plain?.isTunnel == false && plain?.uniqueSubdomains == 3)
+        let plain = DNSTunnelScore.strongest((0..<30).map { .init(name: "www\($0 % 3).example.com", type: 1, connected: true) }, domains: Self.domains)
+        #expect(plain?.isTunnel == false && plain?.uniqueSubdomains == 3 && plain?.neverConnected == 0)
+    }
+
+    @Test func informationPerDayAndNamesNeverConnectedToAreCounted() throws {
+        let day: Int64 = 86_400_000_000_000
+        // 60 answered names with 60-character hex labels on one day, none connected to.
+        let hex = Array("0123456789abcdef")
+        var queries: [DNSTunnelScore.Query] = []
+        var seed: UInt64 = 7
+        for k in 0..<60 {
+            let label = String((0..<60).map { _ in
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return hex[Int(seed >> 60)]
+            })
+            queries.append(.init(name: "\(label).x.example.com", type: 1, time: 3 * day + Int64(k), connected: false))
+        }
+        let s = try #require(DNSTunnelScore.strongest(queries, domains: Self.domains))
+        #expect(s.neverConnected == 60 && s.informationPerDay > 1500 && s.informationPerDay < 60 * 62)
+        // The same names spread over 30 days carry a thirtieth of it per day.
+        let spread = queries.enumerated().map { var q = $0.element; q.time = Int64($0.offset % 30) * day; return q }
+        #expect(try #require(DNSTunnelScore.strongest(spread, domains: Self.domains)).informationPerDay < s.informationPerDay / 10)
     }
 
     @Test func aChildProcessDoingTheFallbackIsNamed() throws {
