@@ -50,12 +50,13 @@ let package = Package(
                 exclude: ["Resources/README.md"], resources: [.copy("Resources/public_suffix_list.dat")]),
         .target(name: "Store", dependencies: ["Detection", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Configuration", dependencies: ["Flows", "Attribution", "Detection", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows", "Attribution", "Detection"], swiftSettings: hotPath),
+        .target(name: "Coverage", dependencies: ["SensorCore", "Flows", "Attribution", "Detection"]),
+        .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows", "Attribution", "Detection", "Coverage"], swiftSettings: hotPath),
         .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Attribution", "Detection", "Outputs"], swiftSettings: hotPath),
         .executableTarget(
             name: "quietwire",
             dependencies: [
-                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector", "Detection", "Configuration", "Store",
+                "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector", "Detection", "Configuration", "Store", "Coverage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,7 +73,7 @@ let package = Package(
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Attribution", "Outputs", "FuzzHarness", "TestSupport"],
+            dependencies: ["Pipeline", "Capture", "Wire", "Flows", "Attribution", "Detection", "Coverage", "Outputs", "FuzzHarness", "TestSupport"],
             resources: []
         ),
     ],

@@ -15,6 +15,9 @@ public struct AgentResolver: Sendable {
     /// Agents known, all hosts.
     public var agentCount: Int { byLabel.values.reduce(0) { $0 + $1.count } }
 
+    /// Every job the inventory and feeds named, all hosts.
+    public var inventory: [AgentRecord] { byLabel.values.flatMap(\.values) }
+
     /// Notes an inventory record (a later record for the same host and label replaces it).
     public mutating func note(_ a: AgentRecord) {
         byLabel[a.hostID, default: [:]][a.label] = a

@@ -91,6 +91,10 @@ public final class Correlator {
     private var byPort: [PortKey: Int32] = [:]
     private var byDestination: [DestinationKey: Int32] = [:]
     private var hostNames: [String] = []
+    /// Hosts any feed record named (sockets, host addresses, processes, lookups), at most
+    /// `maximumFeedHosts`.
+    public private(set) var feedHosts: Set<String> = []
+    static let maximumFeedHosts = 1_000_000
     private var hostIndex: [String: Int32] = [:]
     private var processes: [ProcessIdentity] = []
     private var processIndex: [ProcessKey: Int32] = [:]
@@ -147,6 +151,15 @@ public final class Correlator {
     }
 
     public func ingest(_ r: FeedRecord) {
+        if feedHosts.count < Self.maximumFeedHosts {
+            switch r {
+            case .socket(let s): feedHosts.insert(s.hostID)
+            case .host(let h): feedHosts.insert(h.hostID)
+            case .process(let p): feedHosts.insert(p.hostID)
+            case .lookup(let l): feedHosts.insert(l.hostID)
+            case .agent: break
+            }
+        }
         switch r {
         case .socket(let s): ingest(socket: s)
         case .agent(let a): agents.note(a)

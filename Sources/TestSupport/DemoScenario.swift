@@ -24,7 +24,7 @@ public enum DemoScenario {
     public static let zoom = ProcessIdentity(pid: 901, ppid: 1, executable: "/Applications/zoom.us.app/Contents/MacOS/ZoomDaemon",
                                              name: "ZoomDaemon", user: "root", teamID: "BJ4HAAB9B3", label: "us.zoom.ZoomDaemon")
 
-    static func plist(label: String, program: String, startInterval: Int?) -> String {
+    public static func plist(label: String, program: String, startInterval: Int?) -> String {
         var s = """
             <?xml version="1.0" encoding="UTF-8"?>
             <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">

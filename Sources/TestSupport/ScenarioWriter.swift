@@ -86,9 +86,10 @@ public final class ScenarioWriter {
 
     /// A TCP connection from `client` (a fresh ephemeral port) to `server:port` at `t`: handshake,
     /// the client's bytes, the server's bytes, and a FIN exchange; or, when `answered` is false,
-    /// a SYN nobody answers (conn_state S0). Adds the socket's open and close records.
+    /// a SYN nobody answers (conn_state S0). Adds the socket's open and close records unless
+    /// `reported` is false (a connection no endpoint feed saw).
     public func tcpConnection(_ client: Endpoint, to server: UInt32, port: Int, at t: Int64, request: [UInt8], response: [UInt8],
-                              process: ProcessIdentity, answered: Bool = true) {
+                              process: ProcessIdentity, answered: Bool = true, reported: Bool = true) {
         let cport = ephemeralPort(client.address)
         let isn = UInt32(truncatingIfNeeded: next()), ssn = UInt32(truncatingIfNeeded: next())
         let ms: Int64 = 1_000_000
@@ -103,11 +104,11 @@ public final class ScenarioWriter {
                          localAddress: IPAddress(ipv4: client.address), localPort: UInt16(cport), remoteAddress: IPAddress(ipv4: server),
                          remotePort: UInt16(port), process: process, source: "native")
         }
-        records.append(.socket(socket(.open, t)))
+        if reported { records.append(.socket(socket(.open, t))) }
         guard answered else {
             c2s(0, isn, 0, 0x02)
             c2s(1000 * ms, isn, 0, 0x02)
-            records.append(.socket(socket(.close, t + 3000 * ms)))
+            if reported { records.append(.socket(socket(.close, t + 3000 * ms))) }
             return
         }
         let c = isn &+ 1, s = ssn &+ 1
@@ -122,7 +123,7 @@ public final class ScenarioWriter {
         c2s(200 * ms, c2, s2, 0x11)
         s2c(220 * ms, s2, c2 &+ 1, 0x11)
         c2s(240 * ms, c2 &+ 1, s2 &+ 1, 0x10)
-        records.append(.socket(socket(.close, t + 240 * ms)))
+        if reported { records.append(.socket(socket(.close, t + 240 * ms))) }
     }
 
     /// A UDP exchange from `client` (fresh port) to `server:port`, with its socket records.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Attribution
 import Configuration
+import Coverage
 import Store
 import Detection
 import Flows
@@ -19,7 +20,7 @@ struct Analyze: ParsableCommand {
             each background agent's primary channel and its rhythm are learned from the first \
             part of the data (--warmup) or taken from a stored --baseline, and a channel new for the agent \
             that starts around the primary going quiet or failing is scored from named reasons \
-            (README "alerts.ndjson"). Writes alerts.ndjson next to the logs in --out and prints \
+            (README "alerts.ndjson"). Writes alerts.ndjson and coverage.json (as `quietwire coverage`) next to the logs in --out and prints \
             the alerts with their reasons.
 
             Example:
@@ -61,7 +62,9 @@ struct Analyze: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let (detector, result, _) = try common.run(configuration, detection: detection, logDirectory: out)
+        let coverage = CoverageCollector(proxies: detection.proxies, approvedResolvers: detection.approvedResolvers, domains: try DetectionOptions.domains())
+        let (detector, result, attributor) = try common.run(configuration, detection: detection, logDirectory: out, coverage: coverage)
+        _ = try CoverageCommand.write(coverage, result: result, attributor: attributor, inputs: common.files, to: out)
         let alerts = stored.map { detector.finish(baseline: $0) } ?? detector.finish()
         let text = alerts.map { AlertWriter.line($0) + "\n" }.joined()
         do {
@@ -90,7 +93,8 @@ struct Analyze: ParsableCommand {
     }
 }
 
-/// The alerts as a readable table: one block per alert with its reasons.
+/// The alerts as a readable table: one block per alert with its reasons. Names from the wire
+/// and feeds are made terminal-safe.
 enum AlertTable {
     static func text(_ alerts: [Alert]) -> String {
         guard !alerts.isEmpty else { return "no alerts" }
@@ -102,7 +106,7 @@ enum AlertTable {
             }
             for r in a.reasons { lines.append("  \(r.weight >= 0 ? "+" : "")\(r.weight) \(r.code): \(r.detail)") }
             lines.append("  techniques: \(a.techniques.joined(separator: ", ")); flows: \(a.flows.count) listed, first \(a.flows.first?.communityID ?? "-")")
-            return lines.joined(separator: "\n")
+            return lines.map(TerminalText.safe).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Attribution
 import Configuration
+import Coverage
 import Detection
 import Flows
 import Foundation
@@ -48,16 +49,40 @@ struct DetectionOptions: ParsableArguments {
         }
     }
 
-    /// Reads the captures into a detector, writing the logs into `logDirectory`.
-    func run(_ configuration: QuietWireConfig, detection: DetectionSettings, logDirectory: String)
-        throws -> (FallbackDetector, LogRun.Result, (FlowAttributor, problems: Int)?) {
-        var settings = configuration.flows
-        if let localNetworks {
-            settings.localNetworks = LocalNetworks.parse(localNetworks)!
-        }
+    /// The Public Suffix List shipped with the binary.
+    static func domains() throws -> PublicSuffixList {
         guard let domains = PublicSuffixList.shipped else {
             StandardError.write("quietwire: the Public Suffix List resource is missing next to the binary (QuietWire_Detection.resources); reinstall or run from the build directory")
             throw ExitCode(1)
+        }
+        return domains
+    }
+
+    /// Reads the captures into a detector (and `coverage`, when given), writing the logs into `logDirectory`.
+    func run(_ configuration: QuietWireConfig, detection: DetectionSettings, logDirectory: String, coverage: CoverageCollector? = nil)
+        throws -> (FallbackDetector, LogRun.Result, (FlowAttributor, problems: Int)?) {
+        let detector = FallbackDetector(settings: detection, domains: try Self.domains())
+        let (result, attributor) = try run(configuration, logDirectory: logDirectory) { logs in
+            logs.observer = { r, a in
+                detector.observe(r, a)
+                coverage?.observe(r, a)
+            }
+            logs.dnsObserver = { detector.observe(dns: $0) }
+            logs.echoObserver = { detector.observe(echo: $0) }
+            logs.sslObserver = { detector.observe(ssl: $0) }
+            logs.httpObserver = { detector.observe(http: $0) }
+            logs.unreachableObserver = { detector.observe(unreachable: $0) }
+        }
+        return (detector, result, attributor)
+    }
+
+    /// Reads the captures through the pipeline, writing the logs into `logDirectory`; `wire`
+    /// attaches the observers that take the flows and transactions.
+    func run(_ configuration: QuietWireConfig, logDirectory: String, wire: (ZeekLogSet) -> Void)
+        throws -> (LogRun.Result, (FlowAttributor, problems: Int)?) {
+        var settings = configuration.flows
+        if let localNetworks {
+            settings.localNetworks = LocalNetworks.parse(localNetworks)!
         }
         do {
             try FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
@@ -66,15 +91,9 @@ struct DetectionOptions: ParsableArguments {
             throw ExitCode(1)
         }
         let attributor = try attribution.makeAttributor(base: configuration.correlator)
-        let detector = FallbackDetector(settings: detection, domains: domains)
         do {
             let logs = try ZeekLogSet(directory: logDirectory, format: .tsv, attributor: attributor?.0)
-            logs.observer = { detector.observe($0, $1) }
-            logs.dnsObserver = { detector.observe(dns: $0) }
-            logs.echoObserver = { detector.observe(echo: $0) }
-            logs.sslObserver = { detector.observe(ssl: $0) }
-            logs.httpObserver = { detector.observe(http: $0) }
-            logs.unreachableObserver = { detector.observe(unreachable: $0) }
+            wire(logs)
             // Progress on a terminal for large inputs, one line rewritten in place.
             let interactive = isatty(2) == 1
             let show: @Sendable (UInt64, Int, Timestamp) -> Void = { packets, flows, time in
@@ -86,7 +105,7 @@ struct DetectionOptions: ParsableArguments {
             if interactive && result.decode.inputs.reduce(0, { $0 + $1.packets }) >= 1 << 20 { FileHandle.standardError.write(Data("\n".utf8)) }
             StandardError.write(SummaryFormatter().text(result.decode) + "flows: \(result.flowsCreated) created")
             if let (a, _) = attributor { StandardError.write(a.summary.text(skews: a.correlator.skews)) }
-            return (detector, result, attributor)
+            return (result, attributor)
         } catch {
             StandardError.write("quietwire: \(error)")
             throw ExitCode(1)

@@ -34,6 +34,8 @@ import TestSupport
         #expect(r.status == 0, "\(r.err)")
         #expect(r.err.contains("exact: 252 flows (100.0%)") && r.err.contains("3 background agents, 3 with a primary channel"), "\(r.err)")
         #expect(r.out.contains("HIGH score 6.0") && r.out.contains("com.example.updater on mac-07"), "\(r.out)")
+        // analyze writes the coverage figures too.
+        #expect((try? CoverageCommandTests.json(dir + "/out/coverage.json"))?["schema"] as? String == "quietwire.coverage/1")
         let alerts = try String(contentsOfFile: dir + "/out/alerts.ndjson", encoding: .utf8).split(separator: "\n")
             .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
         let expected = try String(contentsOfFile: dir + "/expected.ndjson", encoding: .utf8).split(separator: "\n")
