@@ -25,6 +25,9 @@ public struct Alert: Sendable {
     public var fallback: ChannelKey
     /// The fallback's flows, oldest first (at most `maximumFlowsListed`).
     public var flows: [FlowRecord]
+    /// The primary's last flows before the fallback (at most `maximumPrimaryFlowsListed`),
+    /// failed attempts included: with `flows`, what the evidence pcap holds.
+    public var primaryFlows: [FlowRecord] = []
     public var reasons: [Reason]
     public var score: Double
     /// 1 low (hunt lead), 2 medium, 3 high.
@@ -34,6 +37,16 @@ public struct Alert: Sendable {
     public var techniques: [String]
 
     public static let maximumFlowsListed = 20
+    public static let maximumPrimaryFlowsListed = 5
+
+    /// A stable id for the episode (`event.id`, the evidence pcap's name): a hash of the agent,
+    /// the fallback channel and the first fallback flow's start.
+    public var id: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in "\(agent.description)|\(agent.teamID ?? "")|\(fallback.description)|\(start.nanoseconds)".utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return "qw-" + String(repeating: "0", count: 16 - hex.count) + hex
+    }
 
     /// When the first fallback flow started.
     public var start: Timestamp { flows.first?.start ?? primaryLastSeen }

@@ -484,12 +484,14 @@ public final class FallbackDetector {
             if channel.proto == "dns" { techniques.append("T1071.004") }
             if channel.transport == "icmp" || channel.proto == "unknown" { techniques.append("T1095") }
             if reasons.contains(where: { $0.code == "PORT_PROTO_MISMATCH" }) { techniques.append("T1571") }
-            alerts.append(Alert(agent: agent, job: job, attribution: flows[0].attribution, primary: primaryChannel,
+            var alert = Alert(agent: agent, job: job, attribution: flows[0].attribution, primary: primaryChannel,
                                 primaryInterval: expected, primaryPeriodic: rhythm.periodic, primaryLastSeen: Timestamp(nanoseconds: previous),
                                 quietSeconds: quiet ? Double(awake.awake(from: previous, to: c)) / 1e9 : 0,
                                 evidenceComplete: Timestamp(nanoseconds: max(c, min(provenQuiet ?? .max, provenFailing ?? .max))), fallback: channel,
                                 flows: flows.prefix(Alert.maximumFlowsListed).map(\.flow), reasons: reasons, score: total,
-                                severity: severity, techniques: techniques))
+                                severity: severity, techniques: techniques)
+            alert.primaryFlows = primaryEvents.filter { $0.start < c }.suffix(Alert.maximumPrimaryFlowsListed).map(\.flow)
+            alerts.append(alert)
         }
         return alerts
     }

@@ -120,7 +120,7 @@ public final class FlowTable {
     /// The key of the flow a packet belongs to, and whether its source is the key's low side.
     /// Zeek keys TCP and UDP on ports and ICMP on type/counterpart; anything else has ports 0.
     @inline(__always)
-    static func key(of p: DecodedPacket) -> (FlowKey, Bool) {
+    public static func key(of p: DecodedPacket) -> (FlowKey, Bool) {
         let proto = p.ipProtocol.rawValue
         var sport: UInt16 = 0, dport: UInt16 = 0
         if p.hasPorts && (proto == 6 || proto == 17) {

@@ -41,6 +41,7 @@ public enum AlertWriter {
         out.append("{\"@timestamp\":" as StaticString); appendTime(a.start, to: out)
         out.append(",\"event.start\":" as StaticString); appendTime(a.start, to: out)
         out.append(",\"event.kind\":\"alert\",\"event.category\":[\"network\",\"intrusion_detection\"]" as StaticString)
+        out.append(",\"event.id\":\"" as StaticString); out.append(a.id); out.append(UInt8(ascii: "\""))
         out.append(",\"event.severity\":" as StaticString); out.appendDecimal(a.severity)
         out.append(",\"event.risk_score\":" as StaticString); out.appendDecimal(a.riskScore)
         out.append(",\"rule.id\":\"QW-AN1378-FALLBACK\",\"rule.name\":\"Background agent fell back to an unusual channel after its primary went quiet or failed\"" as StaticString)

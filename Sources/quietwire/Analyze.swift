@@ -20,7 +20,7 @@ struct Analyze: ParsableCommand {
             each background agent's primary channel and its rhythm are learned from the first \
             part of the data (--warmup) or taken from a stored --baseline, and a channel new for the agent \
             that starts around the primary going quiet or failing is scored from named reasons \
-            (README "alerts.ndjson"). Writes alerts.ndjson and coverage.json (as `quietwire coverage`) next to the logs in --out and prints \
+            (README "alerts.ndjson"). Writes alerts.ndjson, coverage.json (as `quietwire coverage`) and evidence/<alert id>.pcap next to the logs in --out and prints \
             the alerts with their reasons.
 
             Example:
@@ -84,7 +84,29 @@ struct Analyze: ParsableCommand {
             \(s.pathChanges) quiet spells put down to a host-wide path change; \(alerts.count) alerts in \(out)/alerts.ndjson
             """)
         print(AlertTable.text(alerts))
+        writeEvidence(alerts)
         if result.decode.hadInputProblems { throw ExitCode(3) }
+    }
+
+    /// evidence/<alert id>.pcap for every alert: the packets of the flows it cites, read in a
+    /// second pass over the captures (standard input cannot be read twice).
+    func writeEvidence(_ alerts: [Alert]) {
+        guard !alerts.isEmpty else { return }
+        guard !common.files.contains("-") else {
+            StandardError.write("evidence: not written (the capture came from standard input, which cannot be read a second time)")
+            return
+        }
+        let directory = out + "/evidence"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let written = try EvidenceWriter.write(alerts.map { EvidenceWriter.Request(id: $0.id, flows: $0.primaryFlows + $0.flows) },
+                                                   files: common.files, directory: directory)
+            let skipped = written.reduce(0) { $0 + $1.skipped }
+            StandardError.write("evidence: \(written.count) pcaps, \(written.reduce(0) { $0 + $1.packets }) packets in \(directory)"
+                                + (skipped > 0 ? " (\(skipped) packets of another link type left out)" : ""))
+        } catch {
+            StandardError.write("quietwire: evidence pcaps not written: \(error)")
+        }
     }
 
     static func date(_ t: Timestamp) -> String {

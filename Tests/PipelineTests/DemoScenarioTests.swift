@@ -63,6 +63,14 @@ import TestSupport
             }
             #expect(alert["@timestamp"] as? String == "2026-11-04T08:15:00.000000Z")
             #expect(alert["process.pid"] as? Int == 812 && alert["destination.ip"] as? String == "198.51.100.7")
+            // The evidence pcap holds exactly the cited flows: the 20 fallback flows listed (9
+            // packets each) and the primary's last 5 (two check-ins, three unanswered SYN pairs).
+            let id = try #require(alert["event.id"] as? String)
+            let frames = try Tool.run("tshark", ["-n", "-r", dir + "/out/evidence/\(id).pcap", "-T", "fields", "-e", "ip.src", "-e", "ip.dst",
+                                                 "-e", "tcp.srcport", "-e", "tcp.dstport"]).split(separator: "\n")
+            #expect(frames.count == 20 * 9 + 2 * 9 + 3 * 2, "\(frames.count) frames")
+            let servers = Set(frames.map { $0.split(separator: "\t").filter { $0 != "10.20.0.7" }.first.map(String.init) ?? "" })
+            #expect(servers == ["198.51.100.7", "93.184.216.34"])
         }
     }
 
