@@ -36,6 +36,24 @@ public struct Alert: Sendable {
     /// raw transport, T1571 non-standard port).
     public var techniques: [String]
 
+    /// What the report draws for the agent (nanoseconds): the primary's sessions over the
+    /// whole input, the fallback's flows, when the host was awake, and the quiet gap.
+    public struct Timeline: Sendable {
+        public var start: Int64
+        public var end: Int64
+        /// Primary session starts and whether they succeeded (at most `maximumPoints`).
+        public var primary: [(time: Int64, succeeded: Bool)]
+        /// Fallback flow starts with their Community IDs (at most `maximumPoints`).
+        public var fallback: [(time: Int64, communityID: String)]
+        public var awake: [(Int64, Int64)]
+        /// From the primary's last success to its next success (or the end of the input).
+        public var quiet: (Int64, Int64)
+
+        public static let maximumPoints = 2000
+    }
+
+    public var timeline: Timeline?
+
     public static let maximumFlowsListed = 20
     public static let maximumPrimaryFlowsListed = 5
 

@@ -45,6 +45,16 @@ public struct AwakeTime: Sendable {
         return low
     }
 
+    /// The awake intervals overlapping `[from, to]`, clipped to it, at most `limit`.
+    public func intervals(from: Int64, to: Int64, limit: Int = 1000) -> [(Int64, Int64)] {
+        var result: [(Int64, Int64)] = []
+        for (a, b) in intervals where b >= from && a <= to {
+            result.append((max(a, from), min(b, to)))
+            if result.count >= limit { break }
+        }
+        return result
+    }
+
     /// Awake nanoseconds between `from` and `to`.
     public func awake(from: Int64, to: Int64) -> Int64 {
         to <= from ? 0 : max(0, Saturating.subtract(awake(until: to), awake(until: from)))

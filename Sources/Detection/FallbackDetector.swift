@@ -491,6 +491,11 @@ public final class FallbackDetector {
                                 flows: flows.prefix(Alert.maximumFlowsListed).map(\.flow), reasons: reasons, score: total,
                                 severity: severity, techniques: techniques)
             alert.primaryFlows = primaryEvents.filter { $0.start < c }.suffix(Alert.maximumPrimaryFlowsListed).map(\.flow)
+            let span = (first, max(last, first))
+            let history = sessions(normalized(events[agent] ?? [], known: baseline.agents[agent]).filter { $0.channel == primaryChannel }.sorted { $0.start < $1.start })
+            alert.timeline = Alert.Timeline(start: span.0, end: span.1, primary: history.suffix(Alert.Timeline.maximumPoints).map { (time: $0.start, succeeded: $0.succeeded) },
+                                            fallback: flows.prefix(Alert.Timeline.maximumPoints).map { ($0.start, $0.flow.communityID) },
+                                            awake: awake.intervals(from: span.0, to: span.1), quiet: (previous, next))
             alerts.append(alert)
         }
         return alerts

@@ -64,7 +64,7 @@ struct Analyze: ParsableCommand {
         }
         let coverage = CoverageCollector(proxies: detection.proxies, approvedResolvers: detection.approvedResolvers, domains: try DetectionOptions.domains())
         let (detector, result, attributor) = try common.run(configuration, detection: detection, logDirectory: out, coverage: coverage)
-        _ = try CoverageCommand.write(coverage, result: result, attributor: attributor, inputs: common.files, to: out)
+        let figures = try CoverageCommand.write(coverage, result: result, attributor: attributor, inputs: common.files, to: out)
         let alerts = stored.map { detector.finish(baseline: $0) } ?? detector.finish()
         let text = alerts.map { AlertWriter.line($0) + "\n" }.joined()
         do {
@@ -85,6 +85,7 @@ struct Analyze: ParsableCommand {
             """)
         print(AlertTable.text(alerts))
         writeEvidence(alerts)
+        try CoverageCommand.writeReport(alerts: alerts, coverage: figures, inputs: common.files, to: out)
         if result.decode.hadInputProblems { throw ExitCode(3) }
     }
 

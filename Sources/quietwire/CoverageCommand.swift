@@ -19,7 +19,7 @@ struct CoverageCommand: ParsableCommand {
             and connections no visible lookup explains; egress no feed attributed, addresses \
             with traffic but no feed, feed hosts without traffic, inventory jobs never seen and \
             agents the inventory lacks, clock skew per host; capture drops, decode weirds, flows \
-            evicted and truncated inputs. Writes coverage.json (docs/coverage.md) and the logs \
+            evicted and truncated inputs. Writes coverage.json (docs/coverage.md), report.html and the logs \
             into --out.
 
             Exit status: 0, or 4 when a --fail-over check exceeds its limit, 3 when an input was \
@@ -74,6 +74,16 @@ struct CoverageCommand: ParsableCommand {
         return report
     }
 
+    /// report.html into `directory`.
+    static func writeReport(alerts: [Alert], coverage: CoverageReport, inputs: [String], to directory: String) throws {
+        do {
+            try ReportHTML.render(alerts: alerts, coverage: coverage, inputs: inputs).write(toFile: directory + "/report.html", atomically: true, encoding: .utf8)
+        } catch {
+            StandardError.write("quietwire: cannot write \(directory)/report.html: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+    }
+
     func run() throws {
         let configuration = try common.configuration()
         var detection = configuration.detection
@@ -84,6 +94,7 @@ struct CoverageCommand: ParsableCommand {
             logs.observer = { collector.observe($0, $1) }
         }
         let report = try Self.write(collector, result: result, attributor: attributor, inputs: common.files, to: out)
+        try Self.writeReport(alerts: [], coverage: report, inputs: common.files, to: out)
         print(CoverageSummaryText.text(report))
         var failed = false
         let values = Dictionary(report.checks.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
