@@ -85,8 +85,10 @@ extension FlowTable {
             if request || reply {
                 icmp.echo(flow: FlowTable.identity(flows[i]), isRequest: request, identifier: p.icmpIdentifier,
                           sequence: p.icmpSequence, payload: payload, at: p.timestamp) { context(i) }
-            } else if p.icmpType == (v6 ? 1 : 3) {
-                icmp.unreachable(from: p.inner.source, code: p.icmpCode, body: payload, v6: v6, at: p.timestamp)
+            } else if p.icmpType == (v6 ? 1 : 3), p.quoted.version != 0 {
+                icmp.unreachable(ICMPUnreachable(time: p.timestamp, reporter: p.source, code: p.icmpCode, client: p.quoted.source,
+                                                 server: p.quoted.destination, proto: p.quoted.upperProtocol.rawValue,
+                                                 serverPort: p.quotedHasPorts ? p.quotedDestinationPort : 0))
             }
         }
         // HTTP/1.x is followed for the whole connection, once the client's request line was seen.

@@ -94,14 +94,13 @@ public final class ICMPTracker {
     public private(set) var unreachableDropped: UInt64 = 0
     public static let maximumUnreachable = 65_536
 
-    /// An unreachable message from `reporter` whose body (after the ICMP header) is `body`.
-    func unreachable(from reporter: IPAddress, code: UInt8, body: FrameBytes, v6: Bool, at now: Timestamp) {
-        guard let q = ICMPUnreachable.quoted(body, v6: v6) else { return }
+    /// An unreachable message.
+    func unreachable(_ m: ICMPUnreachable) {
         guard unreachable.count < Self.maximumUnreachable else {
             unreachableDropped &+= 1
             return
         }
-        unreachable.append(ICMPUnreachable(time: now, reporter: reporter, code: code, client: q.client, server: q.server, proto: q.proto, serverPort: q.serverPort))
+        unreachable.append(m)
     }
 
     public func drainUnreachable() -> [ICMPUnreachable] {
