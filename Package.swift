@@ -48,9 +48,9 @@ let package = Package(
         .target(name: "Collector", dependencies: ["SensorCore", "Attribution"]),
         .target(name: "Detection", dependencies: ["SensorCore", "Flows", "Attribution"],
                 exclude: ["Resources/README.md"], resources: [.copy("Resources/public_suffix_list.dat")]),
-        .target(name: "Store", dependencies: ["Detection", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Configuration", dependencies: ["Flows", "Attribution", "Detection", .product(name: "Yams", package: "Yams")]),
         .target(name: "Coverage", dependencies: ["SensorCore", "Flows", "Attribution", "Detection"]),
+        .target(name: "Store", dependencies: ["Detection", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Configuration", dependencies: ["Flows", "Attribution", "Detection", "Coverage", .product(name: "Yams", package: "Yams")]),
         .target(name: "Outputs", dependencies: ["SensorCore", "Wire", "Flows", "Attribution", "Detection", "Coverage"], swiftSettings: hotPath),
         .target(name: "Pipeline", dependencies: ["SensorCore", "Capture", "Wire", "Flows", "Attribution", "Detection", "Outputs"], swiftSettings: hotPath),
         .executableTarget(

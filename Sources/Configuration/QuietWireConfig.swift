@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Attribution
+import Coverage
 import Detection
 import Flows
 import Yams
@@ -16,6 +17,8 @@ public struct QuietWireConfig: Sendable {
     public var flows = FlowSettings()
     public var correlator = Correlator.Settings()
     public var detection = DetectionSettings()
+    /// `coverage.fail_over`: limits on coverage checks (docs/coverage.md); a run over one exits 4.
+    public var coverageLimits: [String: Double] = [:]
 
     public init() {}
 
@@ -103,7 +106,7 @@ public struct QuietWireConfig: Sendable {
         }
 
         mutating func top(_ root: Node, into c: inout QuietWireConfig) throws(Failure) {
-            let known = ["local_networks", "proxies", "flows", "attribution", "detection", "allowlist"]
+            let known = ["local_networks", "proxies", "flows", "attribution", "detection", "allowlist", "coverage"]
             for (key, k, v) in try mapping(root, "the top level") {
                 switch key {
                 case "local_networks":
@@ -119,6 +122,14 @@ public struct QuietWireConfig: Sendable {
                 case "attribution": try attribution(v, &c.correlator)
                 case "detection": try detection(v, &c.detection)
                 case "allowlist": try allowlist(v, &c.detection)
+                case "coverage":
+                    for (ckey, ck, cv) in try mapping(v, "coverage") {
+                        guard ckey == "fail_over" else { throw unknown(ck, ckey, "coverage", known: ["fail_over"]) }
+                        for (check, checkNode, limit) in try mapping(cv, "coverage.fail_over") {
+                            guard CoverageReport.checkNames.contains(check) else { throw unknown(checkNode, check, "coverage.fail_over", known: CoverageReport.checkNames) }
+                            c.coverageLimits[check] = try number(limit, check, 0...1e18)
+                        }
+                    }
                 default: throw unknown(k, key, "the top level", known: known)
                 }
             }

@@ -50,6 +50,9 @@ public final class CoverageCollector {
     private var withoutHost: [String: Tally] = [:]
     private var hosts: [String: CoverageReport.HostFigures] = [:]
     private var hostsSeen: Set<String> = []
+    /// Egress by host and destination (at most `maximumKeys` pairs in all).
+    private var hostDestinations: [String: [String: Tally]] = [:]
+    private var hostDestinationCount = 0
     private var agentsSeen: Set<String> = []
     private var notInInventory: [String: (String, String, Tally)] = [:]
 
@@ -103,6 +106,12 @@ public final class CoverageCollector {
         guard r.isEgress || toProxy else { return }
         egress.add(bytes: bytes)
         hosts[hostName, default: .init()].egress.add(bytes: bytes)
+        if hostDestinations[hostName]?[destination] != nil {
+            hostDestinations[hostName]![destination]!.add(bytes: bytes)
+        } else if hostDestinationCount < Self.maximumKeys {
+            hostDestinationCount += 1
+            hostDestinations[hostName, default: [:]][destination, default: Tally()].add(bytes: bytes)
+        }
         if a.method == .none {
             unattributed.add(bytes, destination: destination, owner: hostName)
             hosts[hostName, default: .init()].unattributed.add(bytes: bytes)
@@ -147,6 +156,7 @@ public final class CoverageCollector {
         r.unresolvedUnnamed = unresolvedUnnamed.breakdown()
         r.unattributed = unattributed.breakdown()
         r.hosts = hosts
+        for (host, map) in hostDestinations { r.hosts[host]?.destinations = Self.top(map) }
         r.feedProblems = feedProblems
         if let c = correlator {
             r.feedsGiven = true

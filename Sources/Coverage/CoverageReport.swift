@@ -35,6 +35,8 @@ public struct CoverageReport: Sendable {
         public var encryptedDNS = Tally()
         public var unapprovedDNS = Tally()
         public var noVisibleLookup = Tally()
+        /// The host's largest egress destinations (at most `CoverageCollector.topCount`).
+        public var destinations: [(name: String, tally: Tally)] = []
         public init() {}
     }
 

@@ -48,6 +48,9 @@ public struct Alert: Sendable {
         public var awake: [(Int64, Int64)]
         /// From the primary's last success to its next success (or the end of the input).
         public var quiet: (Int64, Int64)
+        /// Quiet spells of the host's agents put down to a host-wide path change (VPN up,
+        /// network loss), at most `maximumPoints`.
+        public var pathChanges: [(Int64, Int64)] = []
 
         public static let maximumPoints = 2000
     }

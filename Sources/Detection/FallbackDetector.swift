@@ -55,6 +55,8 @@ public final class FallbackDetector {
     /// Addresses each host's flows came from (to find its DNS answers and unreachable messages).
     private var hostAddresses: [String: Set<IPAddress>] = [:]
     static let maximumAddressesPerHost = 64
+    /// Per host, the quiet spells put down to a host-wide path change (for the timelines).
+    private var pathChangeSpans: [String: [(Int64, Int64)]] = [:]
     /// Hosts running each agent and reaching each destination, in the baseline and this data.
     private var fleet = FleetFacts()
     private var first = Int64.max
@@ -268,6 +270,7 @@ public final class FallbackDetector {
     private func judge(with baseline: Baseline, from: Int64) -> [Alert] {
         mergeChildren(known: baseline)
         summary = Summary(warmupEnd: Timestamp(nanoseconds: from))
+        pathChangeSpans = [:]
         fleet = FleetFacts()
         for (agent, entry) in baseline.agents { fleet.note(agent, destinations: entry.channels.keys.map(\.destination)) }
         for (agent, list) in events { fleet.note(agent, destinations: list.map(\.channel.destination)) }
@@ -288,6 +291,10 @@ public final class FallbackDetector {
             }
             summary.withPrimary += 1
             alerts += judge(agent, lists[agent]!, rhythm: rhythm, host: rhythms[agent.host] ?? [:], baseline: baseline)
+        }
+        for k in alerts.indices {
+            let host = alerts[k].agent.host
+            alerts[k].timeline?.pathChanges = pathChangeSpans[host] ?? []
         }
         return alerts.sorted { $0.start < $1.start }
     }
@@ -459,6 +466,7 @@ public final class FallbackDetector {
                 // The whole host went quiet: the path changed, not the agent.
                 quiet = false
                 summary.pathChanges += 1
+                if (pathChangeSpans[agent.host]?.count ?? 0) < Alert.Timeline.maximumPoints { pathChangeSpans[agent.host, default: []].append((previous, next)) }
             }
             guard quiet || failing else { continue }
 

@@ -111,6 +111,7 @@ public enum CoverageJSON {
             out.append(",\"encrypted_dns\":" as StaticString); tally(h.encryptedDNS)
             out.append(",\"unapproved_dns\":" as StaticString); tally(h.unapprovedDNS)
             out.append(",\"no_visible_lookup\":" as StaticString); tally(h.noVisibleLookup)
+            out.append(",\"top_destinations\":" as StaticString); named(h.destinations)
             out.append(UInt8(ascii: "}"))
         }
         out.append("},\"checks\":{" as StaticString)

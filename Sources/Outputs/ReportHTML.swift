@@ -42,7 +42,7 @@ public enum ReportHTML {
         .s3{background:#b00020}.s2{background:#e07000}.s1{background:#5470a0}
         .neg{color:#207020}.muted{color:#777}
         svg{display:block;margin:6px 0}
-        .asleep{fill:#e4e4e4}.quiet{fill:#ffb347;opacity:.45}.primary{fill:#2a8a3a}.failed{fill:#c00}.fallback{fill:#7b2fbe}
+        .asleep{fill:#e4e4e4}.quiet{fill:#ffb347;opacity:.45}.primary{fill:#2a8a3a}.failed{fill:#c00}.fallback{fill:#7b2fbe}.pathchange{fill:#4a90d9;opacity:.25}
         .bar{fill:#5470a0}.axis{stroke:#999;stroke-width:1}.label{font-size:11px;fill:#555}
         """
 
@@ -105,6 +105,9 @@ public enum ReportHTML {
             if a > cursor { s += "<rect class=\"asleep\" x=\"\(fmt(x(cursor)))\" y=\"0\" width=\"\(fmt(x(a) - x(cursor)))\" height=\"70\"><title>asleep \(time(cursor)) to \(time(a))</title></rect>" }
             cursor = max(cursor, b)
         }
+        for (a, b) in t.pathChanges {
+            s += "<rect class=\"pathchange\" x=\"\(fmt(x(a)))\" y=\"0\" width=\"\(fmt(max(1, x(b) - x(a))))\" height=\"70\"><title>host-wide path change (VPN, network loss) \(time(a)) to \(time(b))</title></rect>"
+        }
         s += "<rect class=\"quiet\" x=\"\(fmt(x(t.quiet.0)))\" y=\"0\" width=\"\(fmt(max(1, x(t.quiet.1) - x(t.quiet.0))))\" height=\"70\"><title>primary quiet \(time(t.quiet.0)) to \(time(t.quiet.1))</title></rect>"
         s += "<line class=\"axis\" x1=\"\(left)\" y1=\"70\" x2=\"\(width - right)\" y2=\"70\"/>"
         for p in t.primary {
@@ -114,7 +117,7 @@ public enum ReportHTML {
             s += "<rect class=\"fallback\" x=\"\(fmt(x(f.time) - 1.5))\" y=\"40\" width=\"3\" height=\"16\"><title>fallback flow \(time(f.time)) \(escape(f.communityID))</title></rect>"
         }
         s += "<text class=\"label\" x=\"\(left)\" y=\"84\">\(time(t.start))</text><text class=\"label\" x=\"\(width - right)\" y=\"84\" text-anchor=\"end\">\(time(t.end))</text>"
-        return s + "</svg><p class=\"muted\">green: primary sessions (red: failed); orange: the quiet gap; purple: fallback flows; grey: host asleep</p>"
+        return s + "</svg><p class=\"muted\">green: primary sessions (red: failed); orange: the quiet gap; purple: fallback flows; grey: host asleep; blue: host-wide path change (VPN, network loss)</p>"
     }
 
     static func fmt(_ v: Double) -> String { String(Double(Int(v * 10)) / 10) }

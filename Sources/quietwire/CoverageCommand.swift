@@ -98,7 +98,10 @@ struct CoverageCommand: ParsableCommand {
         print(CoverageSummaryText.text(report))
         var failed = false
         let values = Dictionary(report.checks.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
-        for (name, limit) in limits {
+        // quietwire.yaml's coverage.fail_over, with --fail-over taking precedence.
+        var all = configuration.coverageLimits
+        for (name, limit) in limits { all[name] = limit }
+        for (name, limit) in all.sorted(by: { $0.key < $1.key }) {
             let value = values[name] ?? 0
             let over = value > limit
             failed = failed || over

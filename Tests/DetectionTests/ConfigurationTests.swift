@@ -26,6 +26,9 @@ import Testing
               path_change_share: 0.75
               episode_gap: 3600
               approved_resolvers: [DNS.corp.example, 10.0.0.53]
+            coverage:
+              fail_over:
+                unattributed_bytes_share: 0.01
             allowlist:
               - team_id: EXAMPLE123
                 label: "com.example.*"
@@ -38,6 +41,7 @@ import Testing
         #expect(c.detection.proxies == [ProxyAddress("10.0.0.8:3128")!, ProxyAddress("[fd00::8]:8080")!])
         #expect(c.correlator.tolerance == 5 && c.correlator.maximumSkew == 120)
         #expect(c.detection.warmupFraction == 0.25 && c.detection.awakeMargin == 300 && c.detection.minimumPrimarySessions == 4)
+        #expect(c.coverageLimits == ["unattributed_bytes_share": 0.01])
         #expect(c.detection.fleetMinimumHosts == 10 && c.detection.fleetRareShare == 0.05 && c.detection.fleetCommonShare == 0.4 && c.detection.pathChangeShare == 0.75 && c.detection.episodeGap == 3600)
         #expect(c.detection.quietMultiple == 2.5 && c.detection.approvedResolvers == ["dns.corp.example", "10.0.0.53"])
         let entry = try #require(c.detection.allowlist.first)
@@ -62,6 +66,7 @@ import Testing
         ("allowlist:\n  - team_id: X\n    fallbacks: [\"tcp/443 to tcp/8443\"]\n", 3, "fallbacks entries look like"),
         ("attribution:\n  clock_skew_tolerance: 50\n  max_clock_skew: 10\n", 2, "at least clock_skew_tolerance"),
         ("detection: [1, 2]\n", 1, "must be a mapping"),
+        ("coverage:\n  fail_over:\n    unattributed: 0.1\n", 3, "unknown key 'unattributed' in coverage.fail_over"),
         ("detection:\n  fleet_rare_share: 0.6\n", 2, "fleet_rare_share must be below fleet_common_share"),
         ("proxies: [10.0.0.8]\n", 1, "proxies entries look like"),
         ("flows:\n  tcp_inactivity_timeout: [\n", 3, "not valid YAML"),

@@ -315,6 +315,22 @@ import Testing
         #expect(abs(hours(alert.evidenceComplete) - 50) < 0.001, "\(hours(alert.evidenceComplete))")
     }
 
+    @Test func aPathChangeOnTheHostIsDrawnOnItsOtherAlertsTimelines() throws {
+        let agents = ["a", "b", "c", "d"].map { Agent(label: "com.example.\($0)", executable: "/opt/\($0)") }
+        var flows: [(FlowRecord, Attribution)] = []
+        for (k, agent) in agents.enumerated() {
+            let end = agent.label == "com.example.d" ? 50 : 46
+            flows += stride(from: 0.1 * Double(k), to: Double(end), by: 1).map { Self.flow(agent, at: $0, to: "93.184.216.\(30 + k)", 443, name: "svc\(k).example\(k).com") }
+        }
+        // a, b and c fall silent together at 46 (a reaches for ICMP: suppressed); d fails alone at 50.
+        for k in 0..<12 { flows.append(Self.flow(agents[0], at: 46.2 + Double(k) / 6, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)) }
+        for k in 0..<30 { flows.append(Self.flow(agents[3], at: 50.2 + Double(k) / 6, to: "203.0.113.10", 0, proto: 1, service: [], portService: nil)) }
+        let (alerts, detector) = Self.run(flows)
+        let alert = try #require(alerts.first)
+        #expect(alerts.count == 1 && alert.agent.label == "com.example.d" && detector.summary.pathChanges == 1, "\(alerts.map { "\($0.agent) \($0.reasons.map(\.detail))" }) \(detector.summary.pathChanges)")
+        #expect(alert.timeline?.pathChanges.count == 1)
+    }
+
     @Test func fleetPrevalenceCountsTheOtherHostsRunningTheSameAgent() {
         var fleet = FleetFacts()
         let agent = { (host: String, program: String) in AgentKey(host: host, label: "com.example.helper", program: program, teamID: "EXAMPLE123") }

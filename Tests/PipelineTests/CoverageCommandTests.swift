@@ -33,10 +33,16 @@ import TestSupport
         let owners = Self.value(c, "proxy.direct.tcp_web.top_owners") as? [[String: Any]]
         #expect(owners?.first?["name"] as? String == "com.example.helper")
         #expect(Self.value(c, "hosts.mac-07.direct.flows") as? Int == 12)
+        let perHost = (Self.value(c, "hosts.mac-07.top_destinations") as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(perHost == ["10.20.0.8", "example.com"], "\(perHost ?? [])")
         let share = try #require(Self.value(c, "checks.direct_bytes_share") as? Double)
         #expect(share > 0.2 && share < 0.25)
         let fail = try Tool.execute(CommandLineTests.binary, args + ["--fail-over", "direct_bytes_share=0.1"])
         #expect(fail.status == 4 && fail.out.contains("check direct_bytes_share") && fail.out.contains("FAILED"))
+        // The same gate from quietwire.yaml; --fail-over overrides it.
+        try "coverage:\n  fail_over:\n    direct_bytes_share: 0.1\n".write(toFile: dir + "/qw.yaml", atomically: true, encoding: .utf8)
+        #expect(try Tool.execute(CommandLineTests.binary, args + ["--config", dir + "/qw.yaml"]).status == 4)
+        #expect(try Tool.execute(CommandLineTests.binary, args + ["--config", dir + "/qw.yaml", "--fail-over", "direct_bytes_share=0.9"]).status == 0)
         let bad = try Tool.execute(CommandLineTests.binary, args + ["--fail-over", "unatributed=1"])
         #expect(bad.status != 0 && bad.err.contains("expected check=limit"))
     }
