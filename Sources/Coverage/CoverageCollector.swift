@@ -77,6 +77,12 @@ public final class CoverageCollector {
         }
     }
 
+    /// Adds to one of a host's figures (at most `maximumKeys` hosts; past it, the totals only).
+    private func addToHost(_ host: String, _ figure: WritableKeyPath<CoverageReport.HostFigures, Tally>, _ bytes: UInt64) {
+        guard hosts[host] != nil || hosts.count < Self.maximumKeys else { return }
+        hosts[host, default: .init()][keyPath: figure].add(bytes: bytes)
+    }
+
     /// Takes one finished flow and its attribution.
     public func observe(_ r: FlowRecord, _ a: Attribution) {
         guard !r.interim else { return }
@@ -98,14 +104,14 @@ public final class CoverageCollector {
         // Plain DNS to a server that is not approved (internal ones too: a rogue resolver is a blind spot).
         if isDNS, r.localOriginator, !approvedResolvers.contains(r.connection.responder.description) {
             unapprovedDNS.add(bytes, destination: r.connection.responder.description, owner: owner)
-            hosts[hostName, default: .init()].unapprovedDNS.add(bytes: bytes)
+            addToHost(hostName, \.unapprovedDNS, bytes)
         }
         // Egress: flows that leave the local networks, and flows to a proxy (usually inside) that
         // leave through it.
         let toProxy = r.localOriginator && proxies.contains(ProxyAddress(address: r.connection.responder, port: r.connection.responderPort))
         guard r.isEgress || toProxy else { return }
         egress.add(bytes: bytes)
-        hosts[hostName, default: .init()].egress.add(bytes: bytes)
+        addToHost(hostName, \.egress, bytes)
         if hostDestinations[hostName]?[destination] != nil {
             hostDestinations[hostName]![destination]!.add(bytes: bytes)
         } else if hostDestinationCount < Self.maximumKeys {
@@ -114,7 +120,7 @@ public final class CoverageCollector {
         }
         if a.method == .none {
             unattributed.add(bytes, destination: destination, owner: hostName)
-            hosts[hostName, default: .init()].unattributed.add(bytes: bytes)
+            addToHost(hostName, \.unattributed, bytes)
         }
         if a.hostID == nil, withoutHost.count < Self.maximumKeys || withoutHost[hostName] != nil { withoutHost[hostName, default: Tally()].add(bytes: bytes) }
         if toProxy {
@@ -122,12 +128,12 @@ public final class CoverageCollector {
             return
         }
         direct[Self.egressClass(r), default: Tallies()].add(bytes, destination: destination, owner: owner)
-        hosts[hostName, default: .init()].direct.add(bytes: bytes)
+        addToHost(hostName, \.direct, bytes)
         let port = r.connection.responderPort
         if port == 853 || port == 443, let resolver = PublicResolvers.resolver(name: name, address: r.connection.responder),
            !approvedResolvers.contains(resolver) {
             encryptedDNS.add(bytes, destination: resolver, owner: owner)
-            hosts[hostName, default: .init()].encryptedDNS.add(bytes: bytes)
+            addToHost(hostName, \.encryptedDNS, bytes)
             return
         }
         if !isDNS, r.resolvedName == nil {
@@ -136,7 +142,7 @@ public final class CoverageCollector {
             } else {
                 unresolvedUnnamed.add(bytes, destination: destination, owner: owner)
             }
-            hosts[hostName, default: .init()].noVisibleLookup.add(bytes: bytes)
+            addToHost(hostName, \.noVisibleLookup, bytes)
         }
     }
 
