@@ -31,12 +31,16 @@ public struct Scenario: Sendable {
     var plists: [(String, String, Int?)]
     /// Options `quietwire analyze` needs for this scenario (written to `analyze.args`).
     public var arguments: [String] = []
+    /// Hours in which every host sends its own background traffic (awake, on the network the
+    /// sensor sees): the whole span unless the scenario sleeps or tunnels.
+    public var awake: [Range<Double>] = [0..<Scenario.hours]
     var build: @Sendable (ScenarioWriter) -> Void
 
     init(name: String, summary: String, verdicts: [Verdict], hosts: [ScenarioWriter.Endpoint] = [Scenario.host], plists: [(String, String, Int?)],
-         arguments: [String] = [], build: @escaping @Sendable (ScenarioWriter) -> Void) {
+         arguments: [String] = [], awake: [Range<Double>] = [0..<Scenario.hours], build: @escaping @Sendable (ScenarioWriter) -> Void) {
         self.name = name
         self.hosts = hosts
+        self.awake = awake
         self.summary = summary
         self.verdicts = verdicts
         self.plists = plists
@@ -61,6 +65,9 @@ public struct Scenario: Sendable {
         let w = ScenarioWriter(seed: seed, origin: DemoScenario.origin)
         for h in hosts {
             w.add(.host(HostRecord(hostID: h.host, addresses: [IPAddress(ipv4: h.address)], validFrom: Timestamp(nanoseconds: DemoScenario.origin), source: "native")))
+        }
+        for h in hosts {
+            for span in awake { w.chatter(h, server: Self.resolver, from: span.lowerBound, to: span.upperBound) }
         }
         build(w)
         try w.write(to: directory)
@@ -149,7 +156,8 @@ public struct Scenario: Sendable {
                                     note: "all three agents went quiet together: a host-wide path change, not a fallback"),
                             Verdict(label: "com.example.helper", alert: false, reasons: [], fallbackStart: nil, note: "quiet inside the tunnel"),
                             Verdict(label: "com.example.sync", alert: false, reasons: [], fallbackStart: nil, note: "quiet inside the tunnel")],
-                 plists: [("com.example.vpnagent", vpnPath, nil), ("com.example.helper", updaterPath, 3600), ("com.example.sync", syncPath, 1800)]) { w in
+                 plists: [("com.example.vpnagent", vpnPath, nil), ("com.example.helper", updaterPath, 3600), ("com.example.sync", syncPath, 1800)],
+                 awake: [0..<46]) { w in
             let vpn = agent(400, vpnPath, team: "VPNTEAM123")
             checkIns(w, agent(700, updaterPath, team: "EXAMPLE123"), name: "updates.example.com", address: updates, from: 0, to: 46)
             checkIns(w, agent(640, syncPath, team: "SYNC123456"), name: "api.syncsvc.net", address: 0x9765_0145, from: 0.3, to: 46, every: 0.5)
@@ -305,7 +313,7 @@ public struct Scenario: Sendable {
         },
         Scenario(name: "laptop-sleep", summary: "the Mac sleeps for 14 hours; on wake the updater first fetches from a new vendor CDN, then checks in as usual",
                  verdicts: [Verdict(label: "com.example.updater", alert: false, reasons: [], fallbackStart: nil, note: "sleep is not silence")],
-                 plists: [("com.example.updater", updaterPath, 3600)]) { w in
+                 plists: [("com.example.updater", updaterPath, 3600)], awake: [0..<30, 43.9..<56]) { w in
             let p = agent(812, updaterPath, team: "EXAMPLE123")
             checkIns(w, p, name: "updates.example.com", address: updates, from: 0, to: 30)
             checkIns(w, p, name: "download.example-cdn.net", address: 0x9765_0145, from: 43.9, to: 56)

@@ -156,6 +156,20 @@ public final class ScenarioWriter {
         }
     }
 
+    /// The host's own background traffic, which no feed explains: an NTP exchange with the
+    /// local resolver every `every` hours from `from` to `to` (a Mac talks all the time while
+    /// awake; this keeps its awake time realistic).
+    public func chatter(_ client: Endpoint, server: UInt32, from: Double, to: Double, every: Double = 1.0 / 6) {
+        var h = from
+        while h < to {
+            let t = nanoseconds(hours: h)
+            let port = ephemeralPort(client.address)
+            frame(t, src: client.address, dst: server, proto: 17, PacketBuilder.udp(sport: port, dport: 123, [0x23] + Array(repeating: 0, count: 47)))
+            frame(t + 5_000_000, src: server, dst: client.address, proto: 17, PacketBuilder.udp(sport: 123, dport: port, [0x24] + Array(repeating: 0, count: 47)))
+            h += every
+        }
+    }
+
     /// A DNS query of `qtype` for `name` that `process` sends itself to `server` (an outside
     /// resolver), answered with a TXT record of `answerBytes` random bytes; with its socket records.
     public func dnsQuery(_ client: Endpoint, to server: UInt32, name: String, qtype: UInt16, at t: Int64, answerBytes: Int, process: ProcessIdentity) {
