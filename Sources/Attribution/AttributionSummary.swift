@@ -9,9 +9,11 @@ public struct AttributionSummary: Sendable {
         public var flows: UInt64 = 0
         public var bytes: UInt64 = 0
         public init() {}
-        mutating func add(_ r: FlowRecord) {
+        mutating func add(_ r: FlowRecord) { add(bytes: r.originatorIPBytes &+ r.responderIPBytes) }
+        /// One flow of `b` IP bytes (both directions).
+        public mutating func add(bytes b: UInt64) {
             flows &+= 1
-            bytes &+= r.originatorIPBytes &+ r.responderIPBytes
+            bytes &+= b
         }
     }
 

@@ -1,18 +1,13 @@
+import Attribution
+
 /// Where a capture's egress monitoring is blind (issue 7), as `quietwire coverage` reports it
 /// and `coverage.json` writes it: egress that bypassed the proxies, name resolution the
 /// approved resolvers never saw, traffic no endpoint telemetry explains, and what the sensor
 /// itself missed. Flows and bytes are egress flows (leaving the local networks, or sent to a
 /// configured proxy) and their IP bytes, both directions.
 public struct CoverageReport: Sendable {
-    public struct Tally: Sendable, Equatable {
-        public var flows: UInt64 = 0
-        public var bytes: UInt64 = 0
-        public init() {}
-        public mutating func add(bytes b: UInt64) {
-            flows &+= 1
-            bytes &+= b
-        }
-    }
+    /// Flows and their IP bytes, as the attribution summary counts them.
+    public typealias Tally = AttributionSummary.Tally
 
     /// A tally with its largest destinations and the agents or processes responsible.
     public struct Breakdown: Sendable {

@@ -66,11 +66,13 @@ public final class FlowTable {
     public var count: Int { flows.count }
 
     /// What the dissectors gave up on or cut short, by name, non-zero ones only: TCP bytes
-    /// dropped at a gap or past the reassembly bounds, and rows logged early to stay bounded.
+    /// dropped at a gap or past the reassembly bounds, rows logged early to stay bounded, and
+    /// ICMP unreachable messages past the bound between two drains.
     public var dissectorLosses: [(String, UInt64)] {
         [("tcp_reassembly_gaps", streams.gaps), ("tcp_reassembly_overflows", streams.overflows),
          ("dns_logged_early", dns.flushedEarly), ("ssl_logged_early", tls.loggedEarly),
-         ("quic_logged_early", quic.loggedEarly), ("http_logged_early", http.loggedEarly)].filter { $0.1 > 0 }
+         ("quic_logged_early", quic.loggedEarly), ("http_logged_early", http.loggedEarly),
+         ("icmp_unreachable_dropped", icmp.unreachableDropped)].filter { $0.1 > 0 }
     }
 
     /// Updates the flows a decoded packet belongs to: the innermost one and, for UDP

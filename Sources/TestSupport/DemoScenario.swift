@@ -44,6 +44,22 @@ public enum DemoScenario {
         return s + "</dict>\n</plist>\n"
     }
 
+    /// Zoom's daemon looks up zoom.us every hour (at half past) and exchanges media over UDP 8801
+    /// before hour `udpUntil`, over TLS on TCP 443 from hour `tcpFrom`; silent in between.
+    static func zoomCheckIns(_ w: ScenarioWriter, udpUntil: Int, tcpFrom: Int) {
+        let media: UInt32 = 0xAA72_3402  // 170.114.52.2
+        for hour in 0..<56 where hour < udpUntil || hour >= tcpFrom {
+            let t = w.nanoseconds(hours: Double(hour) + 0.5)
+            w.dnsLookup(host, resolver: resolver, name: "zoom.us", answer: media, at: t)
+            if hour < udpUntil {
+                w.udpExchange(host, to: media, port: 8801, at: t + 50_000_000, request: w.bytes(120), response: w.bytes(120), process: zoom)
+            } else {
+                w.tcpConnection(host, to: media, port: 443, at: t + 50_000_000, request: w.clientHello(serverName: "zoom.us"),
+                                response: w.serverHello(), process: zoom)
+            }
+        }
+    }
+
     /// Writes capture.pcap, sockets.ndjson, the inventory and expected.json into `directory`.
     public static func write(to directory: String, seed: UInt64 = 7) throws {
         let w = ScenarioWriter(seed: seed, origin: origin)
@@ -74,17 +90,7 @@ public enum DemoScenario {
             w.tcpConnection(host, to: cdn, port: 443, at: t + 50_000_000, request: w.clientHello(serverName: "api.syncsvc.net"),
                             response: w.serverHello(), process: sync)
         }
-        let zoomMedia: UInt32 = 0xAA72_3402  // 170.114.52.2
-        for hour in 0..<56 where hour < 47 || hour >= 50 {
-            let t = w.nanoseconds(hours: Double(hour) + 0.5)
-            w.dnsLookup(host, resolver: resolver, name: "zoom.us", answer: zoomMedia, at: t)
-            if hour < 47 {
-                w.udpExchange(host, to: zoomMedia, port: 8801, at: t + 50_000_000, request: w.bytes(120), response: w.bytes(120), process: zoom)
-            } else {
-                w.tcpConnection(host, to: zoomMedia, port: 443, at: t + 50_000_000, request: w.clientHello(serverName: "zoom.us"),
-                                response: w.serverHello(), process: zoom)
-            }
-        }
+        zoomCheckIns(w, udpUntil: 47, tcpFrom: 50)
         try w.write(to: directory)
         let agents = directory + "/inventory/mac-07/Library/LaunchAgents"
         try FileManager.default.createDirectory(atPath: agents, withIntermediateDirectories: true)

@@ -52,10 +52,6 @@ public struct Scenario: Sendable {
     static let resolver = DemoScenario.resolver
     static let hours = 56.0
 
-    /// Agent-days the scenario covers (for false positives per 1,000 agent-days): every agent a
-    /// verdict names, on every host.
-    public var agentDays: Double { Double(Set(verdicts.map(\.label)).count * hosts.count) * Scenario.hours / 24 }
-
     /// `count` Macs: mac-07 and then mac-101, mac-102, … at 10.20.1.1, 10.20.1.2, …
     static func fleet(_ count: Int) -> [ScenarioWriter.Endpoint] {
         [host] + (1..<count).map { ScenarioWriter.Endpoint(host: "mac-\(100 + $0)", address: 0x0A14_0100 + UInt32($0)) }
@@ -234,17 +230,7 @@ public struct Scenario: Sendable {
         Scenario(name: "conferencing-fallback", summary: "Zoom's daemon loses UDP 8801 and carries its media over TCP 443, as Zoom documents",
                  verdicts: [Verdict(label: "us.zoom.ZoomDaemon", alert: false, reasons: [], fallbackStart: nil, note: "documented vendor fallback pair")],
                  plists: [("us.zoom.ZoomDaemon", DemoScenario.zoom.executable!, nil)]) { w in
-            let zoom = DemoScenario.zoom
-            let media: UInt32 = 0xAA72_3402
-            for hour in 0..<56 where hour < 44 || hour >= 45 {
-                let t = w.nanoseconds(hours: Double(hour) + 0.5)
-                w.dnsLookup(host, resolver: resolver, name: "zoom.us", answer: media, at: t)
-                if hour < 44 {
-                    w.udpExchange(host, to: media, port: 8801, at: t + 50_000_000, request: w.bytes(120), response: w.bytes(120), process: zoom)
-                } else {
-                    w.tcpConnection(host, to: media, port: 443, at: t + 50_000_000, request: w.clientHello(serverName: "zoom.us"), response: w.serverHello(), process: zoom)
-                }
-            }
+            DemoScenario.zoomCheckIns(w, udpUntil: 44, tcpFrom: 45)
         },
         Scenario(name: "cdn-churn", summary: "the sync agent's CDN hands out new addresses in other networks at hours 20 and 40; the name stays the same",
                  verdicts: [Verdict(label: "com.example.sync", alert: false, reasons: [], fallbackStart: nil, note: "a channel is its registered domain, not its address")],
