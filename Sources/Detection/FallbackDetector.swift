@@ -61,6 +61,9 @@ public final class FallbackDetector {
     var fleet = FleetFacts()
     private var first = Int64.max
     private var last = Int64.min
+    /// Since when `activity` is complete (`first`, or the last `forget` cutoff): awake time
+    /// before it is unknown.
+    private var activityFrom = Int64.min
 
     /// What the run found beside alerts, for the summary.
     public struct Summary: Sendable {
@@ -204,6 +207,50 @@ public final class FallbackDetector {
         }
     }
 
+    /// Agent flows held, and host activity points (what `forget` bounds).
+    public var eventCount: Int { events.values.reduce(0) { $0 + $1.count } }
+    public var activityPoints: Int { activity.values.reduce(0) { $0 + $1.count } }
+
+    /// Drops what started before `cutoff` (the live sensor, once it is in the baseline), and
+    /// host activity before `activityCutoff` (kept longer: quiet spells are measured in awake
+    /// time back to the primary's last success). Bounds memory on a sensor that runs for weeks.
+    public func forget(before cutoff: Int64, activityBefore activityCutoff: Int64) {
+        var kept = Set<String>()
+        for (agent, list) in events {
+            let recent = list.filter { $0.start >= cutoff }
+            events[agent] = recent.isEmpty ? nil : recent
+            for e in recent { kept.insert(e.flow.connection.uid) }
+        }
+        questions = questions.filter { $0.value.last.map { $0.time >= cutoff } ?? false }
+        questionCount = questions.values.reduce(0) { $0 + $1.count }
+        answerAddresses = Set(questions.values.lazy.flatMap { $0.lazy.flatMap(\.answers) })
+        contacts = contacts.compactMapValues { times in
+            let recent = times.filter { $0 >= cutoff }
+            return recent.isEmpty ? nil : recent
+        }
+        contactCount = contacts.values.reduce(0) { $0 + $1.count }
+        failedFlows = failedFlows.filter { kept.contains($0.key) }
+        echoes = echoes.filter { kept.contains($0.key) }
+        dnsFailures = dnsFailures.compactMapValues { list in
+            let recent = list.filter { $0.0 >= cutoff }
+            return recent.isEmpty ? nil : recent
+        }
+        unreachables = unreachables.compactMapValues { list in
+            let recent = list.filter { $0.time.nanoseconds >= cutoff }
+            return recent.isEmpty ? nil : recent
+        }
+        failureRecords = failedFlows.count + dnsFailures.values.reduce(0) { $0 + $1.count } + unreachables.values.reduce(0) { $0 + $1.count }
+        let margin = Saturating.nanoseconds(settings.awakeMargin)
+        activity = activity.compactMapValues { times in
+            let sorted = times.filter { $0 >= activityCutoff }.sorted()
+            let split = sorted.firstIndex { $0 >= cutoff } ?? sorted.count
+            let recent = AwakeTime.thinned(Array(sorted[..<split]), margin: margin) + sorted[split...]
+            return recent.isEmpty ? nil : recent
+        }
+        activityFrom = max(activityFrom, activityCutoff)
+        pathChangeSpans = [:]
+    }
+
     /// Judges everything observed without a stored baseline: the first `warmupFraction` of
     /// the time span trains, the rest is judged. Alerts ordered by start.
     public func finish() -> [Alert] {
@@ -221,8 +268,11 @@ public final class FallbackDetector {
         return judge(with: baseline, from: first)
     }
 
-    /// Adds every observed flow that started before `until` to `baseline`.
-    public func learn(into baseline: inout Baseline, until: Int64 = .max) {
+    /// Adds every observed flow that started in `from..<until` to `baseline`. Learning
+    /// consecutive slices (the live sensor) gives the same channels as learning them at once;
+    /// the gap from a channel's last success in `baseline` to its first in the slice counts
+    /// when this detector saw the host's activity in between.
+    public func learn(into baseline: inout Baseline, from: Int64 = .min, until: Int64 = .max) {
         mergeChildren(known: baseline)
         for (destination, t) in orgFirstSeen where t < until {
             baseline.orgFirstSeen[destination] = min(baseline.orgFirstSeen[destination] ?? .max, t)
@@ -233,7 +283,7 @@ public final class FallbackDetector {
             baseline.trainedUntil = max(baseline.trainedUntil ?? .min, min(last, until))
         }
         for (agent, all) in events {
-            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start < until }.sorted { $0.start < $1.start }
+            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start >= from && $0.start < until }.sorted { $0.start < $1.start }
             guard !list.isEmpty else { continue }
             var entry = baseline.agents[agent] ?? Baseline.Agent()
             if let job = jobs[agent] {
@@ -254,9 +304,12 @@ public final class FallbackDetector {
                 c.first = min(c.first, s[0].start)
                 c.last = max(c.last, s[s.count - 1].start)
                 for session in s { c.days.insert(session.start / 86_400_000_000_000) }
-                let successes = s.filter(\.succeeded).map(\.start)
+                var successes = s.filter(\.succeeded).map(\.start)
                 c.successfulSessions += successes.count
                 // Gaps within this data only: the awake time across two captures is unknown.
+                if let previous = c.lastSuccess, previous >= max(first, activityFrom), let next = successes.first, previous < next {
+                    successes.insert(previous, at: 0)
+                }
                 c.gaps += zip(successes.dropFirst(), successes).map { Double(awake.awake(from: $1, to: $0)) / 1e9 }
                 if c.gaps.count > Baseline.maximumGaps { c.gaps.removeFirst(c.gaps.count - Baseline.maximumGaps) }
                 if let latest = successes.last { c.lastSuccess = max(c.lastSuccess ?? .min, latest) }
@@ -266,8 +319,10 @@ public final class FallbackDetector {
         }
     }
 
-    /// Judges the flows at or after `from` against `baseline`.
-    private func judge(with baseline: Baseline, from: Int64) -> [Alert] {
+    /// Judges the flows at or after `from` against `baseline` (which should hold what came
+    /// before `from`). Alerts ordered by start; judging again after more flows gives the same
+    /// `Alert.id` for the same episode.
+    public func judge(with baseline: Baseline, from: Int64) -> [Alert] {
         mergeChildren(known: baseline)
         summary = Summary(warmupEnd: Timestamp(nanoseconds: from))
         pathChangeSpans = [:]
