@@ -312,6 +312,20 @@ public final class FlowTable {
         }
     }
 
+    /// Ends every flow idle past its timeout at `now`: the live sensor's clock on a quiet
+    /// link, where no packet comes to drive the sweep. O(flows); called at most once a second.
+    public func expire(at now: Timestamp) {
+        var i = 0
+        while i < flows.count {
+            if isExpired(i, at: now) {
+                expired &+= 1
+                finish(i, interim: false)  // the last flow moves into this index
+            } else {
+                i += 1
+            }
+        }
+    }
+
     func evictOne(now: Timestamp) {
         var victim = -1
         var oldest = Timestamp(nanoseconds: .max)

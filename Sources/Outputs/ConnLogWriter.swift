@@ -62,6 +62,8 @@ public final class ConnLogWriter {
 
     /// Writes the `#close` line (TSV) and flushes; closes the file.
     public func close() { log.close() }
+    /// Hands what is buffered to the file (between rows; the live sensor, once a second).
+    public func flush() { log.flush() }
 
     private func appendMicros(_ nanoseconds: Int64) { log.appendMicros(nanoseconds) }
 

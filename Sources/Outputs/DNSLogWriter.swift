@@ -41,4 +41,6 @@ public final class DNSLogWriter {
 
     /// Writes the `#close` line (TSV) and flushes; closes the file.
     public func close() { log.close() }
+    /// Hands what is buffered to the file (between rows; the live sensor, once a second).
+    public func flush() { log.flush() }
 }

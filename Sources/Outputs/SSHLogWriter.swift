@@ -26,4 +26,6 @@ public final class SSHLogWriter {
     }
 
     public func close() { log.close() }
+    /// Hands what is buffered to the file (between rows; the live sensor, once a second).
+    public func flush() { log.flush() }
 }

@@ -36,4 +36,6 @@ public final class SSLLogWriter {
     }
 
     public func close() { log.close() }
+    /// Hands what is buffered to the file (between rows; the live sensor, once a second).
+    public func flush() { log.flush() }
 }

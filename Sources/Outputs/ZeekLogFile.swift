@@ -87,6 +87,9 @@ public final class ZeekLogFile {
         endRow()
     }
 
+    /// Hands the buffered rows to the file.
+    public func flush() { out.flush() }
+
     /// Writes the `#close` line (TSV) and flushes; closes the file.
     public func close() {
         if format == .tsv {

@@ -1,5 +1,6 @@
 import Attribution
 import Flows
+import SensorCore
 
 /// The Zeek-style logs of one run, in one directory: conn, dns, ssl, quic, http, ssh, weird
 /// and QuietWire's icmp.log.
@@ -57,10 +58,15 @@ public final class ZeekLogSet {
         weird = WeirdLogWriter(format: format)
     }
 
-    /// Writes what the flow table finished: flows and every dissector's rows.
-    public func write(from table: FlowTable) {
+    /// Writes what the flow table finished: flows and every dissector's rows. `now` (packet
+    /// time) is the clock of an attributor with a lag.
+    public func write(from table: FlowTable, now: Timestamp = .zero) {
         if !table.finished.isEmpty {
             for r in table.drain() {
+                if let attributor, !r.interim {
+                    write(settled: attributor.settle(r, now: now))
+                    continue
+                }
                 let a = attributor?.attribute(r)
                 (r.interim ? connLong : conn).write(r, attribution: a)
                 if !r.interim, let observer { observer(r, a ?? .none) }
@@ -98,8 +104,32 @@ public final class ZeekLogSet {
         }
     }
 
+    /// Writes finished flows whose attribution is settled (`FlowAttributor.release`, `drain`).
+    public func write(settled: [(FlowRecord, Attribution)]) {
+        for (r, a) in settled {
+            conn.write(r, attribution: a)
+            observer?(r, a)
+        }
+    }
+
     /// Rows written per log, by log name.
     public var rows: [(String, Int)] { [("conn", conn.rows), ("conn_long", connLong.rows), ("dns", dns.rows), ("ssl", ssl.rows), ("quic", quic.rows), ("http", http.rows), ("ssh", ssh.rows), ("icmp", icmp.rows), ("weird", weird.rows)] }
+
+    /// The file names of a directory's logs.
+    public static let fileNames = ["conn", "conn_long", "dns", "ssl", "quic", "http", "ssh", "icmp", "weird"].map { $0 + ".log" }
+
+    /// Hands every buffered row to its file.
+    public func flush() {
+        conn.flush()
+        connLong.flush()
+        dns.flush()
+        ssl.flush()
+        quic.flush()
+        http.flush()
+        ssh.flush()
+        icmp.flush()
+        weird.flush()
+    }
 
     public func close() {
         conn.close()

@@ -27,7 +27,7 @@ public final class LogRun: Sendable {
     }
 
     /// A weird of the decoder in weird.log, with the flow's uid when the packet reached one.
-    func noteWeird(_ weird: Weird, _ p: DecodedPacket, table: FlowTable, logs: ZeekLogSet) {
+    public static func noteWeird(_ weird: Weird, _ p: DecodedPacket, table: FlowTable, logs: ZeekLogSet) {
         let endpoints = p.ipVersion == 0 ? nil : WeirdLogWriter.Endpoints(
             source: p.source, sourcePort: p.hasPorts ? p.sourcePort : nil,
             destination: p.destination, destinationPort: p.hasPorts ? p.destinationPort : nil)
@@ -72,7 +72,7 @@ public final class LogRun: Sendable {
                                    wireLength: frame.wireLength, into: &packet)
                     let valid = !settings.verifyChecksums || decoder.transportChecksumIsValid(packet, frame: frame.bytes)
                     decoder.withPayload(of: packet, frame: frame.bytes) { table.update(packet, payload: $0, checksumValid: valid) }
-                    if packet.weirdCount > 0, let weird = packet.weird { noteWeird(weird, packet, table: table, logs: logs) }
+                    if packet.weirdCount > 0, let weird = packet.weird { Self.noteWeird(weird, packet, table: table, logs: logs) }
                     logs.write(from: table)
                     input.packets &+= 1
                     total &+= 1

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Attribution
-import Configuration
+import Config
 import Coverage
 import Store
 import Detection

@@ -12,6 +12,6 @@ struct QuietWire: ParsableCommand {
             3 the run finished but an input was truncated or failed to read (see the summary).
             """,
         version: "0.1.0",
-        subcommands: [Decode.self, Logs.self, Analyze.self, Learn.self, CoverageCommand.self, Collect.self, Interfaces.self]
+        subcommands: [Decode.self, Logs.self, Analyze.self, Learn.self, CoverageCommand.self, Run.self, Collect.self, Token.self, Interfaces.self]
     )
 }

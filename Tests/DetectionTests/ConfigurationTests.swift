@@ -1,4 +1,4 @@
-import Configuration
+import Config
 import Detection
 import SensorCore
 import Testing

@@ -14,11 +14,15 @@ import Yams
 /// and has the documented default; an unknown key, a wrong type or an out-of-range value is an
 /// error naming the file, the line and the key.
 public struct QuietWireConfig: Sendable {
+    /// Host and port of a `listen` value (`address:port`, `[v6]:port`).
+    public static func listenAddress(_ text: String) -> (host: String, port: Int)? { Reader.listenAddress(text) }
+
     public var flows = FlowSettings()
     public var correlator = Correlator.Settings()
     public var detection = DetectionSettings()
     /// `coverage.fail_over`: limits on coverage checks (docs/coverage.md); a run over one exits 4.
     public var coverageLimits: [String: Double] = [:]
+    public var sensor = SensorSettings()
 
     public init() {}
 
@@ -106,7 +110,7 @@ public struct QuietWireConfig: Sendable {
         }
 
         mutating func top(_ root: Node, into c: inout QuietWireConfig) throws(Failure) {
-            let known = ["local_networks", "proxies", "flows", "attribution", "detection", "allowlist", "coverage"]
+            let known = ["local_networks", "proxies", "flows", "attribution", "detection", "allowlist", "coverage", "sensor"]
             for (key, k, v) in try mapping(root, "the top level") {
                 switch key {
                 case "local_networks":
@@ -119,6 +123,7 @@ public struct QuietWireConfig: Sendable {
                         c.detection.proxies.insert(proxy)
                     }
                 case "flows": try flows(v, &c.flows)
+                case "sensor": try sensor(v, &c.sensor)
                 case "attribution": try attribution(v, &c.correlator)
                 case "detection": try detection(v, &c.detection)
                 case "allowlist": try allowlist(v, &c.detection)
@@ -133,6 +138,74 @@ public struct QuietWireConfig: Sendable {
                 default: throw unknown(k, key, "the top level", known: known)
                 }
             }
+        }
+
+        func sensor(_ node: Node, _ s: inout SensorSettings) throws(Failure) {
+            let known = ["attribution_lag", "learn_delay", "judge_interval", "checkpoint_interval", "rotate_interval", "rotate_bytes", "stats_interval",
+                         "feed_retention", "listen", "tls_certificate", "tls_key", "allow_plain_http", "body_limit", "decompressed_limit",
+                         "requests_per_second", "tokens", "osquery_enroll_secret_sha256"]
+            for (key, k, v) in try mapping(node, "sensor") {
+                switch key {
+                case "attribution_lag": s.attributionLag = try number(v, key, 0...86_400)
+                case "learn_delay": s.learnDelay = try number(v, key, 1...31_536_000)
+                case "judge_interval": s.judgeInterval = try number(v, key, 0.1...86_400)
+                case "checkpoint_interval": s.checkpointInterval = try number(v, key, 1...86_400)
+                case "rotate_interval": s.rotateInterval = try number(v, key, 1...31_536_000)
+                case "rotate_bytes": s.rotateBytes = try integer(v, key, 4096...(1 << 50))
+                case "stats_interval": s.statsInterval = try number(v, key, 0.1...86_400)
+                case "feed_retention": s.feedRetention = try number(v, key, 0...31_536_000)
+                case "listen":
+                    let text = try text(v, key)
+                    guard Self.listenAddress(text) != nil else { throw fail(v, "listen must be address:port like 0.0.0.0:8443 or [::]:8443, not \(text)") }
+                    s.listen = text
+                case "tls_certificate": s.tlsCertificate = try text(v, key)
+                case "tls_key": s.tlsKey = try text(v, key)
+                case "allow_plain_http": s.allowPlainHTTP = try flag(v, key)
+                case "body_limit": s.bodyLimit = try integer(v, key, 1024...(1 << 31))
+                case "decompressed_limit": s.decompressedLimit = try integer(v, key, 1024...(1 << 33))
+                case "requests_per_second": s.requestsPerSecond = try number(v, key, 0.01...1_000_000)
+                case "osquery_enroll_secret_sha256": s.osqueryEnrollSecret = try sha256(v, key)
+                case "tokens":
+                    guard case .sequence(let items) = v else { throw fail(v, "tokens must be a list of {endpoint, sha256}") }
+                    for item in items {
+                        var endpoint: String?, digest: String?
+                        for (tkey, tk, tv) in try mapping(item, "sensor.tokens") {
+                            switch tkey {
+                            case "endpoint": endpoint = try text(tv, tkey)
+                            case "sha256": digest = try sha256(tv, tkey)
+                            default: throw unknown(tk, tkey, "sensor.tokens", known: ["endpoint", "sha256"])
+                            }
+                        }
+                        guard let endpoint, let digest else { throw fail(item, "each token needs endpoint and sha256 (quietwire token prints both)") }
+                        s.tokens.append(.init(endpoint: endpoint, sha256: digest))
+                    }
+                default: throw unknown(k, key, "sensor", known: known)
+                }
+            }
+            if s.listen != nil, !s.allowPlainHTTP, s.tlsCertificate == nil || s.tlsKey == nil {
+                throw fail(node, "sensor.listen needs tls_certificate and tls_key (or allow_plain_http: true, for loopback tests or a TLS proxy in front)")
+            }
+        }
+
+        func flag(_ node: Node, _ key: String) throws(Failure) -> Bool {
+            guard case .scalar(let s) = node, let v = Bool(s.string.lowercased()) else { throw fail(node, "\(key) must be true or false") }
+            return v
+        }
+
+        func sha256(_ node: Node, _ key: String) throws(Failure) -> String {
+            let t = try text(node, key).lowercased()
+            guard t.utf8.count == 64, t.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+                throw fail(node, "\(key) must be a SHA-256 in hex (64 digits; `quietwire token` makes a token and prints its digest)")
+            }
+            return t
+        }
+
+        /// Host and port of `address:port` or `[v6]:port`.
+        static func listenAddress(_ text: String) -> (String, Int)? {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else { return nil }
+            var host = String(text[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            return host.isEmpty ? nil : (host, port)
         }
 
         func flows(_ node: Node, _ f: inout FlowSettings) throws(Failure) {
