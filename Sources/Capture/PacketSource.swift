@@ -16,6 +16,9 @@ public final class PacketSource: @unchecked Sendable {
     public let name: String
     /// True for a live interface.
     public let isLive: Bool
+    /// A live source's descriptor to wait on between packets (-1: libpcap blocks), and how long.
+    private var pollDescriptor: Int32 = -1
+    private var pollMilliseconds: Int32 = 200
     private let handle: OpaquePointer
     private let stopRequested = Atomic<Bool>(false)
     private var linkType: LinkType
@@ -112,6 +115,15 @@ public final class PacketSource: @unchecked Sendable {
         }
         let source = PacketSource(name: options.interface, isLive: true, handle: handle, readBuffer: nil)
         if pcap_get_tstamp_precision(handle) != Int32(PCAP_TSTAMP_PRECISION_NANO) { source.subsecondScale = 1000 }
+        // libpcap's read timeout does not fire on every platform and mode (Linux with
+        // immediate mode blocks until a packet comes), so `next` waits itself, on the
+        // selectable descriptor, and reports a quiet link as `.timeout`.
+        var nonblockError = ErrorBuffer()
+        let fd = pcap_get_selectable_fd(handle)
+        if fd >= 0, pcap_setnonblock(handle, 1, &nonblockError.bytes) == 0 {
+            source.pollDescriptor = fd
+            source.pollMilliseconds = max(1, options.timeoutMilliseconds)
+        }
         return source
     }
 
@@ -135,7 +147,12 @@ public final class PacketSource: @unchecked Sendable {
         if native != nil { return nextNative() }
         var header: UnsafeMutablePointer<pcap_pkthdr>?
         var data: UnsafePointer<UInt8>?
-        let status = pcap_next_ex(handle, &header, &data)
+        var status = pcap_next_ex(handle, &header, &data)
+        if status == 0, pollDescriptor >= 0 {
+            var wait = pollfd(fd: pollDescriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&wait, 1, pollMilliseconds)
+            status = pcap_next_ex(handle, &header, &data)
+        }
         if status == 1, let header, let data {
             let h = header.pointee
             // At nanosecond precision libpcap stores nanoseconds in tv_usec.

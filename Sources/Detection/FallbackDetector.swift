@@ -61,6 +61,11 @@ public final class FallbackDetector {
     var fleet = FleetFacts()
     private var first = Int64.max
     private var last = Int64.min
+    /// Where `learn`, `judge` and `forget` put a flow in time: by its start (a capture split
+    /// into training and judged parts), or by its end, when the live sensor first sees it (a
+    /// fallback session that lasts longer than the learning delay is still judged).
+    public var slicesByEnd = false
+    private func slice(_ e: Event) -> Int64 { slicesByEnd ? e.flow.end.nanoseconds : e.start }
     /// Since when `activity` is complete (`first`, or the last `forget` cutoff): awake time
     /// before it is unknown.
     private var activityFrom = Int64.min
@@ -217,7 +222,7 @@ public final class FallbackDetector {
     public func forget(before cutoff: Int64, activityBefore activityCutoff: Int64) {
         var kept = Set<String>()
         for (agent, list) in events {
-            let recent = list.filter { $0.start >= cutoff }
+            let recent = list.filter { slice($0) >= cutoff }
             events[agent] = recent.isEmpty ? nil : recent
             for e in recent { kept.insert(e.flow.connection.uid) }
         }
@@ -268,7 +273,7 @@ public final class FallbackDetector {
         return judge(with: baseline, from: first)
     }
 
-    /// Adds every observed flow that started in `from..<until` to `baseline`. Learning
+    /// Adds every observed flow that started (ended, with `slicesByEnd`) in `from..<until` to `baseline`. Learning
     /// consecutive slices (the live sensor) gives the same channels as learning them at once;
     /// the gap from a channel's last success in `baseline` to its first in the slice counts
     /// when this detector saw the host's activity in between.
@@ -283,7 +288,7 @@ public final class FallbackDetector {
             baseline.trainedUntil = max(baseline.trainedUntil ?? .min, min(last, until))
         }
         for (agent, all) in events {
-            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start >= from && $0.start < until }.sorted { $0.start < $1.start }
+            let list = normalized(all, known: baseline.agents[agent]).filter { slice($0) >= from && slice($0) < until }.sorted { $0.start < $1.start }
             guard !list.isEmpty else { continue }
             var entry = baseline.agents[agent] ?? Baseline.Agent()
             if let job = jobs[agent] {
@@ -333,7 +338,7 @@ public final class FallbackDetector {
         var lists: [AgentKey: [Event]] = [:]
         var rhythms: [String: [AgentKey: Rhythm]] = [:]
         for (agent, all) in events {
-            let list = normalized(all, known: baseline.agents[agent]).filter { $0.start >= from }.sorted { $0.start < $1.start }
+            let list = normalized(all, known: baseline.agents[agent]).filter { slice($0) >= from }.sorted { $0.start < $1.start }
             lists[agent] = list
             rhythms[agent.host, default: [:]][agent] = rhythm(agent, list, baseline: baseline)
         }

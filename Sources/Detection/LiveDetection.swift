@@ -6,9 +6,10 @@ import SensorCore
 /// `judgeInterval` the rest is judged against that baseline; each episode is returned once,
 /// as soon as its evidence is complete.
 ///
-/// The delay is the trade-off: a fallback channel must still be unlearned when its evidence
-/// completes (its alert comes at most `learnDelay` after its first flow), and memory holds
-/// `learnDelay` of agent flows.
+/// Flows are placed in time by their end, when the sensor sees them. The delay is the
+/// trade-off: a fallback channel must still be unlearned when its evidence completes (its
+/// alert comes at most `learnDelay` after its first flow ended), a primary is known only
+/// `learnDelay` after its sessions, and memory holds `learnDelay` of agent flows.
 public final class LiveDetection {
     public let detector: FallbackDetector
     /// Everything learned so far (until `learnedUntil`).
@@ -18,7 +19,7 @@ public final class LiveDetection {
     /// Nanoseconds of packet time.
     public let learnDelay: Int64
     public let judgeInterval: Int64
-    /// Episodes already reported (id → first fallback flow's start), from this run and the
+    /// Episodes already reported (id → first fallback flow's end), from this run and the
     /// alerts file of an earlier one.
     private var reported: [String: Int64]
     private var lastJudged = Int64.min
@@ -31,6 +32,7 @@ public final class LiveDetection {
     public init(settings: DetectionSettings, domains: PublicSuffixList, baseline: Baseline,
                 learnDelay: Double, judgeInterval: Double, reported: Set<String> = []) {
         detector = FallbackDetector(settings: settings, domains: domains)
+        detector.slicesByEnd = true
         self.baseline = baseline
         self.learnDelay = Saturating.nanoseconds(learnDelay)
         self.judgeInterval = Saturating.nanoseconds(judgeInterval)
@@ -57,7 +59,7 @@ public final class LiveDetection {
             detector.learn(into: &baseline, from: from, until: cut)
             learnedUntil = cut
             detector.forget(before: cut, activityBefore: Saturating.subtract(cut, activityRetention))
-            // Episodes that started before the cut can no longer be judged again.
+            // Episodes whose first flow is learned can no longer be judged again.
             reported = reported.filter { $0.value >= cut }
         }
         return judge(now: now)
@@ -70,7 +72,8 @@ public final class LiveDetection {
         for alert in detector.judge(with: baseline, from: from) where alert.evidenceComplete.nanoseconds <= now {
             let id = alert.id
             guard reported[id] == nil else { continue }
-            reported[id] = alert.start.nanoseconds
+            // Judged again until its first flow is learned (by its end).
+            reported[id] = alert.flows.first?.end.nanoseconds ?? alert.start.nanoseconds
             fresh.append(alert)
         }
         alertCount += fresh.count

@@ -7,6 +7,7 @@ import Glibc
 public enum Tool {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     public struct Output: Sendable {

@@ -1,4 +1,5 @@
 import Config
+import Foundation
 import Detection
 import SensorCore
 import Testing
@@ -87,5 +88,30 @@ import Testing
         #expect(AllowlistEntry.glob("*", ""))
         #expect(AllowlistEntry.glob("a*b*c", "aXXbYYc") && !AllowlistEntry.glob("a*b*c", "aXXbYY"))
         #expect(!AllowlistEntry.glob("com.apple.*", "com.applex.agent"))
+    }
+
+    @Test func theDocumentedConfigurationParses() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        let yaml = text.components(separatedBy: "```yaml\n")[1].components(separatedBy: "```")[0]
+        let c = try QuietWireConfig.parse(yaml, file: "docs/configuration.md")
+        #expect(c.sensor.tokens == [.init(endpoint: "laptop-1", sha256: "4db5dcb5501247e9715b7e7931b995e335dab9f6832c3cfc38d03c57d5a854f3")])
+        #expect(c.sensor.listen == "0.0.0.0:8443" && c.sensor.learnDelay == 86_400 && c.sensor.tlsKey == "/etc/quietwire/key.pem")
+    }
+
+    @Test(arguments: [
+        ("sensor:\n  listen: 0.0.0.0:8443\n", "sensor.listen needs tls_certificate and tls_key"),
+        ("sensor:\n  listen: nowhere\n  allow_plain_http: true\n", "listen must be address:port"),
+        ("sensor:\n  tokens:\n    - endpoint: a\n      sha256: abc\n", "sha256 must be a SHA-256 in hex"),
+        ("sensor:\n  tokens:\n    - endpoint: a\n", "each token needs endpoint and sha256"),
+        ("sensor:\n  learn_delay: 0\n", "learn_delay must be between"),
+    ])
+    func sensorMistakesAreNamed(yaml: String, message: String) {
+        #expect(throws: QuietWireConfig.Failure.self) { try QuietWireConfig.parse(yaml) }
+        do {
+            _ = try QuietWireConfig.parse(yaml)
+        } catch {
+            #expect(error.description.contains(message), "\(error)")
+        }
     }
 }

@@ -37,7 +37,7 @@ import Testing
     @Test func theFallbackIsReportedOnceAsSoonAsItsEvidenceIsComplete() throws {
         let live = Self.live()
         let out = Self.stream(Self.icmpFallback, into: live, until: 80)
-        #expect(out.count == 1, "\(out.map { $0.0.id })")
+        #expect(out.count == 1, "\(out.map { ($0.0.id, $0.0.start.secondsDouble, $0.1, $0.0.fallback.description, $0.0.flows.count) })")
         let (alert, when) = try #require(out.first)
         #expect(alert.reasons.map(\.code) == ["QUIET_PRIMARY", "NEW_TRANSPORT", "NEW_DEST", "DIRECT_IP_NO_DNS"])
         // The same verdict as the batch analytic, reported within one judge interval (plus the chatter's spacing) of completion.
@@ -45,6 +45,17 @@ import Testing
         #expect(alert.id == batch.id && alert.score == batch.score)
         #expect(when >= alert.evidenceComplete.nanoseconds && when - alert.evidenceComplete.nanoseconds <= Int64(1200e9), "\(when - alert.evidenceComplete.nanoseconds)")
         #expect(live.learnedUntil! >= Self.at(80 - 6 - 1) && live.baseline.agents.count == 1)
+    }
+
+    @Test func aFallbackSessionLongerThanTheLearningDelayIsStillJudged() throws {
+        let agent = F.Agent()
+        var flows = F.beacon(agent, from: 0, to: 48) + F.chatter(from: 0, to: 72)
+        var (r, a) = F.flow(agent, at: 52, to: "203.0.113.9", 0, proto: 1, service: [], portService: nil)
+        r.end = Timestamp(nanoseconds: r.start.nanoseconds + Int64(10 * 3600e9))  // one ten-hour tunnel, seen when it ends
+        flows.append((r, a))
+        let out = Self.stream(flows, into: Self.live(), until: 80)
+        #expect(out.map { $0.0.fallback.description } == ["203.0.113.0/24 icmp/* unknown"])
+        #expect(out.first.map { $0.1 >= r.end.nanoseconds } == true)
     }
 
     @Test func anAgentThatKeepsItsRhythmIsNeverReported() {

@@ -1,0 +1,215 @@
+import Attribution
+import Collector
+import Config
+import FeedServer
+import Foundation
+import Sensor
+import Synchronization
+import Testing
+import TestSupport
+
+/// The feed service over real HTTP on loopback: authentication, limits, gzip, rate, bad
+/// lines, osquery's enrollment and logger, metrics; and the collector's uploader, which
+/// spools while the sensor is away and delivers late rather than losing records.
+@Suite("Feed service", .serialized, .enabled(if: Tool.find("curl") != nil, "needs curl"))
+struct FeedServiceTests {
+    /// A running service with a loop that hands its records to a correlator (the capture
+    /// loop's part in the sensor).
+    final class Running: Sendable {
+        let service: FeedService
+        let inbox = FeedInbox()
+        let port: Int
+        let token: String
+        let ingested = Atomic<Int>(0)
+        private let stopped = Atomic<Bool>(false)
+        private let done = DispatchSemaphore(value: 0)
+
+        init(port requested: Int = 0, configure: (inout SensorSettings) -> Void = { _ in }) throws {
+            let (token, digest) = TokenAuthority.make()
+            self.token = token
+            var settings = SensorSettings()
+            settings.listen = "127.0.0.1:\(requested)"
+            settings.allowPlainHTTP = true
+            settings.tokens = [.init(endpoint: "laptop-1", sha256: digest)]
+            settings.osqueryEnrollSecret = TokenAuthority.digest("enroll-secret")
+            configure(&settings)
+            service = FeedService(settings: settings, inbox: inbox, journal: nil)
+            let bound = Atomic<Int>(-1)
+            let ready = DispatchSemaphore(value: 0)
+            let service = service, done = done
+            Task.detached {
+                do {
+                    try await service.run { port in
+                        bound.store(port, ordering: .relaxed)
+                        ready.signal()
+                    }
+                } catch {
+                    ready.signal()
+                }
+                done.signal()
+            }
+            _ = ready.wait(timeout: .now() + 20)
+            port = bound.load(ordering: .relaxed)
+            Thread.detachNewThread { [self] in
+                let correlator = Correlator()
+                while !stopped.load(ordering: .relaxed) {
+                    inbox.deliver { records in
+                        correlator.ingest(records)
+                        ingested.add(records.count, ordering: .relaxed)
+                    }
+                    usleep(5_000)
+                }
+                inbox.close()
+            }
+        }
+
+        var url: String { "http://127.0.0.1:\(port)" }
+
+        func stop() {
+            stopped.store(true, ordering: .relaxed)
+            service.shutdown()
+            _ = done.wait(timeout: .now() + 10)
+        }
+
+        /// curl's status code and body.
+        func curl(_ path: String, _ arguments: [String] = [], token: String? = nil, body: String? = nil) throws -> (Int, String) {
+            var args = ["-s", "-o", "-", "-w", "\n%{http_code}", url + path] + arguments
+            if let token { args += ["-H", "Authorization: Bearer \(token)"] }
+            if let body { args += ["--data-binary", body] }
+            let r = try Tool.execute("curl", args)
+            let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false)
+            return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+        }
+    }
+
+    static let socketLine = #"{"type":"socket","host_id":"h1","time":"2026-11-29T16:00:00Z","pid":12,"transport":"tcp","local_address":"10.0.0.5","local_port":50000,"remote_address":"93.184.216.34","remote_port":443,"event":"open"}"#
+
+    static func file(_ name: String, _ data: Data) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qw-feed-\(UUID().uuidString)-\(name)").path
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func abusiveRequestsGetTheirStatusAndGoodLinesAreKept() throws {
+        let s = try Running { $0.bodyLimit = 64 * 1024; $0.decompressedLimit = 256 * 1024; $0.requestsPerSecond = 1000 }
+        defer { s.stop() }
+        #expect(s.port > 0)
+        #expect(try s.curl("/healthz").0 == 200)
+        // No token, a wrong token.
+        #expect(try s.curl("/v1/feed", ["-XPOST"], body: Self.socketLine).0 == 401)
+        let (wrong, wrongBody) = try s.curl("/v1/feed", ["-XPOST"], token: "qwt_not-a-token", body: Self.socketLine)
+        #expect(wrong == 401 && wrongBody.contains("bearer token"))
+        // A good line, a broken one, a good one: 400 names line 2, both good records are in.
+        let (mixed, mixedBody) = try s.curl("/v1/feed", ["-XPOST"], token: s.token, body: Self.socketLine + "\n{\"type\":\n" + Self.socketLine)
+        #expect(mixed == 400 && mixedBody.contains("\"accepted\":2") && mixedBody.contains("line 2"), "\(mixedBody)")
+        #expect(s.ingested.load(ordering: .relaxed) == 2)
+        // Past the body limit, with and without a Content-Length.
+        let big = try Self.file("big", Data(repeating: UInt8(ascii: "x"), count: 200 * 1024))
+        #expect(try s.curl("/v1/feed", ["-XPOST", "--data-binary", "@" + big], token: s.token).0 == 413)
+        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + big], token: s.token).0 == 413)
+        // A gzip bomb (small on the wire, past the decompressed limit), corrupt gzip, an unknown encoding.
+        let bombSource = try Self.file("zeros", Data(repeating: 0, count: 8 << 20))
+        _ = try Tool.execute("gzip", ["-f", bombSource])
+        let bomb = bombSource + ".gz"
+        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Content-Encoding: gzip", "--data-binary", "@" + bomb], token: s.token).0 == 413)
+        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Content-Encoding: gzip"], token: s.token, body: "not gzip").0 == 400)
+        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Content-Encoding: br"], token: s.token, body: "x").0 == 415)
+        // A gzip body within the limits.
+        let plain = try Self.file("plain", Data((Self.socketLine + "\n").utf8))
+        _ = try Tool.execute("gzip", ["-f", plain])
+        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Content-Encoding: gzip", "--data-binary", "@" + plain + ".gz"], token: s.token).0 == 200)
+        #expect(s.ingested.load(ordering: .relaxed) == 3)
+        // A slow client holding a half-sent request does not block the others.
+        let slow = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(slow) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(s.port).bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &address.sin_addr)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(slow, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = "POST /v1/feed HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{".withCString { send(slow, $0, strlen($0), 0) }
+        #expect(try s.curl("/v1/feed", ["-XPOST", "--max-time", "5"], token: s.token, body: Self.socketLine).0 == 200)
+        // The metrics count what happened.
+        let metrics = try s.curl("/metrics").1
+        #expect(metrics.contains(#"quietwire_feed_records_total{source="laptop-1",outcome="accepted"} 4"#), "\(metrics)")
+        // No token, a wrong token, and the slow client's headers (it sent none): refused once its headers were in.
+        #expect(metrics.contains(#"quietwire_feed_records_total{source="unauthenticated",outcome="refused"} 3"#), "\(metrics)")
+        #expect(metrics.contains(#"quietwire_feed_records_total{source="laptop-1",outcome="refused"} 5"#), "\(metrics)")
+        for f in [big, bomb, plain + ".gz"] { try? FileManager.default.removeItem(atPath: f) }
+    }
+
+    @Test func eachTokenHasItsRate() throws {
+        let s = try Running { $0.requestsPerSecond = 2 }
+        defer { s.stop() }
+        var codes: [Int] = []
+        for _ in 0..<6 { codes.append(try s.curl("/v1/feed", ["-XPOST"], token: s.token, body: "").0) }
+        #expect(codes.prefix(4).allSatisfy { $0 == 200 } && codes.last == 429, "\(codes)")
+        let r = try Tool.execute("curl", ["-s", "-D", "-", "-o", "/dev/null", "-XPOST", "-H", "Authorization: Bearer \(s.token)", "--data-binary", "", s.url + "/v1/feed"])
+        #expect(r.out.lowercased().contains("retry-after:"), "\(r.out)")
+    }
+
+    @Test func osquerydEnrollsAndLogsResults() throws {
+        let s = try Running()
+        defer { s.stop() }
+        let (_, refused) = try s.curl("/enroll", ["-XPOST"], body: #"{"enroll_secret":"wrong","host_identifier":"mac-01"}"#)
+        #expect(refused.contains("\"node_invalid\":true"))
+        let (_, enrolled) = try s.curl("/enroll", ["-XPOST"], body: #"{"enroll_secret":"enroll-secret","host_identifier":"mac-01"}"#)
+        let key = try #require(((try? JSONSerialization.jsonObject(with: Data(enrolled.utf8))) as? [String: Any])?["node_key"] as? String)
+        // A process_open_sockets result row, as osqueryd's TLS logger sends it.
+        let row = #"{"name":"sockets","hostIdentifier":"mac-01","calendarTime":"Sun Nov 29 16:00:00 2026 UTC","unixTime":1795968000,"action":"added","columns":{"pid":"321","fd":"7","socket":"0","family":"2","protocol":"6","local_address":"10.0.0.5","remote_address":"93.184.216.34","local_port":"50001","remote_port":"443","path":"/usr/bin/curl","state":"ESTABLISHED"}}"#
+        let (status, logged) = try s.curl("/log", ["-XPOST"], body: "{\"node_key\":\"\(key)\",\"log_type\":\"result\",\"data\":[\(row)]}")
+        #expect(status == 200 && logged.contains("\"node_invalid\":false"), "\(logged)")
+        #expect(s.ingested.load(ordering: .relaxed) >= 1)
+        let (_, stale) = try s.curl("/log", ["-XPOST"], body: #"{"node_key":"forgotten","log_type":"result","data":[]}"#)
+        #expect(stale.contains("\"node_invalid\":true"))
+    }
+
+    @Test func theUploaderSpoolsWhileTheSensorIsAwayAndDeliversLate() throws {
+        let port = Int.random(in: 30000..<60000)
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("qw-spool-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        // The token must exist before the sensor does: make the service's settings from it later.
+        let (token, digest) = TokenAuthority.make()
+        let uploader = try FeedUploader(url: "http://127.0.0.1:\(port)/v1/feed", token: token, spoolPath: spool, spoolLimit: 1 << 20, caFile: nil)
+        defer { uploader.shutdown() }
+        let stop = Atomic<Bool>(false)
+        let finished = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            uploader.send(until: { stop.load(ordering: .relaxed) })
+            finished.signal()
+        }
+        uploader.enqueue((0..<50).map { _ in Self.socketLine })
+        // Nobody listens: the posts fail and the lines wait in the spool.
+        #expect(Self.until(10) { uploader.counts.failures >= 1 })
+        let spooled = try String(contentsOfFile: spool, encoding: .utf8)
+        #expect(uploader.counts.sent == 0 && spooled.split(separator: "\n").count == 50)
+        let s = try Running(port: port) { $0.tokens = [.init(endpoint: "laptop-1", sha256: digest)] }
+        defer { s.stop() }
+        uploader.enqueue((0..<10).map { _ in Self.socketLine })
+        #expect(Self.until(40) { uploader.counts.sent == 60 }, "\(uploader.counts)")
+        #expect(s.ingested.load(ordering: .relaxed) == 60)
+        #expect((try String(contentsOfFile: spool, encoding: .utf8)).isEmpty)
+        stop.store(true, ordering: .relaxed)
+        #expect(finished.wait(timeout: .now() + 10) == .success)
+    }
+
+    @Test func aFullSpoolDropsTheOldestAndCountsThem() throws {
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("qw-spool-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let uploader = try FeedUploader(url: "http://127.0.0.1:9/v1/feed", token: "t", spoolPath: spool, spoolLimit: 10_000, caFile: nil)
+        defer { uploader.shutdown() }
+        for _ in 0..<10 { uploader.enqueue((0..<10).map { "line-\($0)-" + String(repeating: "x", count: 200) }) }
+        let left = try String(contentsOfFile: spool, encoding: .utf8)
+        #expect(left.utf8.count <= 10_000 && uploader.counts.dropped > 0)
+        #expect(left.hasSuffix("line-9-" + String(repeating: "x", count: 200) + "\n"))
+        #expect(left.split(separator: "\n").allSatisfy { $0.hasPrefix("line-") })
+    }
+
+    static func until(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        for _ in 0..<Int(seconds * 10) {
+            if condition() { return true }
+            usleep(100_000)
+        }
+        return condition()
+    }
+}
