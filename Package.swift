@@ -94,6 +94,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "ScenarioTool", dependencies: ["TestSupport"]),
+        .executableTarget(
+            name: "FeedLoad",
+            dependencies: ["FeedServer", "Sensor", "Attribution", "Config",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio")]),
         .executableTarget(name: "AttributionBenchmark", dependencies: ["Attribution", "Flows", "SensorCore"], swiftSettings: hotPath),
         .target(name: "FuzzHarness", dependencies: ["SensorCore", "Wire", "Flows", "AppProtocols", "Attribution"]),
         .target(name: "TestSupport", dependencies: ["SensorCore", "Wire", "Capture", "Attribution"]),

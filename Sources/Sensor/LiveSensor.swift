@@ -1,6 +1,7 @@
 import Attribution
 import Capture
 import Config
+import Coverage
 import Detection
 import Flows
 import Foundation
@@ -69,6 +70,8 @@ public final class LiveSensor {
     private let inbox: FeedInbox
     private let alerts: AlertLog
     private let metrics: SensorMetrics?
+    /// The blind-spot figures since start, written to coverage.json with every health line.
+    private let coverage: CoverageCollector?
     private let note: (String) -> Void
     private var logs: ZeekLogSet
     private var logsOpened: Timestamp?
@@ -77,7 +80,8 @@ public final class LiveSensor {
     /// Opens the outputs in `options.out`: earlier logs there are archived, not truncated;
     /// alerts.ndjson is appended to. `note` receives the sensor's own messages (health lines).
     public init(source: PacketSource, options: Options, correlator: Correlator, detection: LiveDetection, store: BaselineStore?,
-                journal: FeedJournal?, inbox: FeedInbox, alerts: AlertLog, metrics: SensorMetrics?, note: @escaping (String) -> Void) throws(OutputError) {
+                journal: FeedJournal?, inbox: FeedInbox, alerts: AlertLog, metrics: SensorMetrics?, coverage: CoverageCollector? = nil,
+                note: @escaping (String) -> Void) throws(OutputError) {
         self.source = source
         self.options = options
         self.correlator = correlator
@@ -87,6 +91,7 @@ public final class LiveSensor {
         self.inbox = inbox
         self.alerts = alerts
         self.metrics = metrics
+        self.coverage = coverage
         self.note = note
         attributor = FlowAttributor(correlator: correlator, lagSeconds: options.settings.attributionLag)
         Self.archiveLogs(in: options.out, closing: nil)
@@ -97,7 +102,11 @@ public final class LiveSensor {
 
     private func wire(_ logs: ZeekLogSet) {
         let detector = detection.detector
-        logs.observer = { detector.observe($0, $1) }
+        let coverage = coverage
+        logs.observer = {
+            detector.observe($0, $1)
+            coverage?.observe($0, $1)
+        }
         logs.dnsObserver = { detector.observe(dns: $0) }
         logs.echoObserver = { detector.observe(echo: $0) }
         logs.sslObserver = { detector.observe(ssl: $0) }
@@ -310,6 +319,16 @@ public final class LiveSensor {
         let c = source.statistics()
         let capture = c.map { "received \($0.received), dropped \($0.droppedByKernel) by the kernel and \($0.droppedByInterface) by the interface" } ?? "no capture statistics"
         let weirds = decoder.weirds.nonZero.prefix(5).map { "\($0.0.name) \($0.1)" }.joined(separator: ", ")
+        if let coverage {
+            let report = coverage.report(correlator: correlator, feedProblems: 0, captureReceived: c?.received, captureDropped: c?.droppedByKernel,
+                                         interfaceDropped: c?.droppedByInterface, weirds: decoder.weirds.nonZero.map { ($0.0.name, $0.1) },
+                                         flowsEvicted: table.evicted, truncatedInputs: summary.failure == nil ? [] : [source.name])
+            do {
+                try CoverageJSON.render(report, inputs: [source.name]).write(toFile: options.out + "/coverage.json", atomically: true, encoding: .utf8)
+            } catch {
+                note("quietwire: cannot write \(options.out)/coverage.json: \(error.localizedDescription)")
+            }
+        }
         note("sensor: \(s.packets) packets (\(capture)); \(decoder.weirds.total) weirds\(weirds.isEmpty ? "" : " (\(weirds))"); \(table.count) flows open, \(table.created) created, \(table.evicted) evicted; \(summary.feedRecords) feed records; \(summary.alerts) alerts; \(summary.checkpoints) checkpoints")
     }
 }

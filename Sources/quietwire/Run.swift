@@ -2,6 +2,7 @@ import ArgumentParser
 import Attribution
 import Capture
 import Config
+import Coverage
 import Detection
 import FeedServer
 import Foundation
@@ -152,7 +153,10 @@ struct Run: ParsableCommand {
         let sensor: LiveSensor
         do {
             sensor = try LiveSensor(source: source, options: options, correlator: correlator, detection: detection, store: store, journal: journal,
-                                    inbox: inbox, alerts: alerts, metrics: service?.metrics, note: { StandardError.write($0) })
+                                    inbox: inbox, alerts: alerts, metrics: service?.metrics,
+                                    coverage: CoverageCollector(proxies: configuration.detection.proxies, approvedResolvers: configuration.detection.approvedResolvers,
+                                                                domains: try DetectionOptions.domains()),
+                                    note: { StandardError.write($0) })
         } catch { throw fail("\(error)") }
         // The service, on its own threads; the capture loop runs on this one.
         let serverFailure = Mutex<String?>(nil)

@@ -1,6 +1,7 @@
 import Attribution
 import Capture
 import Config
+import Coverage
 import Detection
 import Flows
 import Foundation
@@ -34,7 +35,8 @@ import TestSupport
                                       learnDelay: settings.learnDelay, judgeInterval: settings.judgeInterval, reported: alerts.ids)
         let sensor = try LiveSensor(source: try PacketSource.openFile(dir + "/capture.pcap"), options: .init(out: out, settings: settings, flows: FlowSettings()),
                                     correlator: correlator, detection: detection, store: store, journal: nil, inbox: FeedInbox(), alerts: alerts,
-                                    metrics: nil, note: { _ in })
+                                    metrics: nil, coverage: CoverageCollector(proxies: [], approvedResolvers: [], domains: try #require(PublicSuffixList.shipped)),
+                                    note: { _ in })
         let summary = sensor.run()
         let lines = (try? String(contentsOfFile: out + "/alerts.ndjson", encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
         return (summary, lines, resumed.agents.count)
@@ -56,6 +58,11 @@ import TestSupport
 
         let (first, lines, resumedFirst) = try Self.run(dir, out: dir + "/live")
         #expect(resumedFirst == 0 && first.failure == nil && first.checkpoints >= 1)
+        // coverage.json, as analyze writes it, with the figures since the sensor started.
+        let coverage = try CoverageCommandTests.json(dir + "/live/coverage.json")
+        let batchCoverage = try CoverageCommandTests.json(dir + "/batch/coverage.json")
+        #expect(coverage["schema"] as? String == "quietwire.coverage/1")
+        #expect((coverage["egress"] as? [String: Any])?["flows"] as? Int == (batchCoverage["egress"] as? [String: Any])?["flows"] as? Int)
         #expect(Self.ids(lines) == expected, "\(lines)")
         let alert = try #require((try JSONSerialization.jsonObject(with: Data(lines[0].utf8))) as? [String: Any])
         #expect(alert["process.executable"] as? String != nil || alert["quietwire.agent.label"] as? String != nil || lines[0].contains("com.example.updater"))
