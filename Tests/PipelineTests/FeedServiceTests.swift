@@ -106,7 +106,7 @@ struct FeedServiceTests {
         // Past the body limit, with and without a Content-Length.
         let big = try Self.file("big", Data(repeating: UInt8(ascii: "x"), count: 200 * 1024))
         #expect(try s.curl("/v1/feed", ["-XPOST", "--data-binary", "@" + big], token: s.token).0 == 413)
-        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Transfer-Encoding: chunked", "--data-binary", "@" + big], token: s.token).0 == 413)
+        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Transfer-Encoding: chunked", "-H", "Expect:", "--data-binary", "@" + big], token: s.token).0 == 413)
         // A gzip bomb (small on the wire, past the decompressed limit), corrupt gzip, an unknown encoding.
         let bombSource = try Self.file("zeros", Data(repeating: 0, count: 8 << 20))
         _ = try Tool.execute("gzip", ["-f", bombSource])
@@ -136,6 +136,64 @@ struct FeedServiceTests {
         #expect(metrics.contains(#"quietwire_feed_records_total{source="unauthenticated",outcome="refused"} 3"#), "\(metrics)")
         #expect(metrics.contains(#"quietwire_feed_records_total{source="laptop-1",outcome="refused"} 5"#), "\(metrics)")
         for f in [big, bomb, plain + ".gz"] { try? FileManager.default.removeItem(atPath: f) }
+    }
+
+    /// Resident memory of this process, bytes (Linux /proc/self/statm).
+    static func residentBytes() -> Int {
+        let fields = ((try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "").split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+
+    @Test func memoryStaysBoundedUnderBombsAndOversizedBodies() throws {
+        let s = try Running { $0.bodyLimit = 1 << 20; $0.decompressedLimit = 4 << 20; $0.requestsPerSecond = 1000 }
+        defer { s.stop() }
+        let zeros = try Self.file("zeros", Data(repeating: 0, count: 32 << 20))
+        _ = try Tool.execute("gzip", ["-f", zeros])
+        let big = try Self.file("big", Data(repeating: UInt8(ascii: "x"), count: 4 << 20))
+        defer { for f in [zeros + ".gz", big] { try? FileManager.default.removeItem(atPath: f) } }
+        #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Content-Encoding: gzip", "--data-binary", "@" + zeros + ".gz"], token: s.token).0 == 413)
+        let before = Self.residentBytes()
+        for _ in 0..<10 {
+            #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Content-Encoding: gzip", "--data-binary", "@" + zeros + ".gz"], token: s.token).0 == 413)
+            #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Transfer-Encoding: chunked", "-H", "Expect:", "--data-binary", "@" + big], token: s.token).0 == 413)
+        }
+        // Ten 32 MiB bombs and ten 4 MiB bodies later, memory grew by less than one bomb.
+        let grown = Self.residentBytes() - before
+        #expect(grown < 24 << 20, "resident memory grew by \(grown >> 20) MiB")
+        #expect(try s.curl("/healthz").0 == 200)
+    }
+
+    @Test func tlsWithTheConfiguredCertificate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qw-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try Tool.execute("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                                                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                                                "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        try #require(made.status == 0, "\(made.err)")
+        let s = try Running {
+            $0.allowPlainHTTP = false
+            $0.tlsCertificate = dir + "/cert.pem"
+            $0.tlsKey = dir + "/key.pem"
+        }
+        defer { s.stop() }
+        let https = "https://127.0.0.1:\(s.port)"
+        let ok = try Tool.execute("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", dir + "/cert.pem", "-XPOST",
+                                           "-H", "Authorization: Bearer \(s.token)", "--data-binary", Self.socketLine, https + "/v1/feed"])
+        #expect(ok.out == "200", "\(ok.out) \(ok.err)")
+        // Plain HTTP to the TLS port, and TLS without trusting the certificate, get nowhere.
+        #expect(try Tool.execute("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", s.url + "/healthz"]).out != "200")
+        #expect(try Tool.execute("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", https + "/healthz"]).out != "200")
+        // The collector's uploader, trusting the certificate with --ca-file.
+        let spool = dir + "/spool"
+        let uploader = try FeedUploader(url: https + "/v1/feed", token: s.token, spoolPath: spool, spoolLimit: 1 << 20, caFile: dir + "/cert.pem")
+        defer { uploader.shutdown() }
+        let stop = Atomic<Bool>(false)
+        Thread.detachNewThread { uploader.send(until: { stop.load(ordering: .relaxed) }) }
+        uploader.enqueue([Self.socketLine, Self.socketLine])
+        #expect(Self.until(20) { uploader.counts.sent == 2 }, "\(uploader.counts)")
+        stop.store(true, ordering: .relaxed)
+        #expect(s.ingested.load(ordering: .relaxed) == 3)
     }
 
     @Test func eachTokenHasItsRate() throws {

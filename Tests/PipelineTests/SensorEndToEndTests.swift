@@ -94,6 +94,12 @@ struct SensorEndToEndTests {
         }
     }
 
+    /// The quietwire process under `ip netns exec` (which execs env, which execs quietwire: same pid, or a child).
+    static func child(of pid: Int32) -> Int32 {
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").first.flatMap { Int32($0) }.map { child(of: $0) } ?? pid
+    }
+
     static func until(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         for _ in 0..<Int(seconds * 10) {
             if condition() { return true }
@@ -140,11 +146,18 @@ struct SensorEndToEndTests {
                   sha256: \(digest)
             """.write(toFile: dir + "/quietwire.yaml", atomically: true, encoding: .utf8)
         let out = dir + "/sensor"
+        // The first run also drops root after opening the capture (like tcpdump -Z).
         let sensorArguments = [Self.quietwire, "run", "--interface", topology.tag + "g0", "--config", dir + "/quietwire.yaml", "--out", out]
+            + (killSensorMidway ? [] : ["--user", "nobody"])
         running.append(try Background(topology.sink, [Self.agentTool, "sink", "198.51.100.10", "203.0.113.53"], log: dir + "/sink.err"))
         var sensor = try Background(topology.gateway, sensorArguments, log: dir + "/sensor.err")
         running.append(sensor)
         #expect(sensor.wait(for: "capturing on", seconds: 30), "\(sensor.text)")
+        if !killSensorMidway {
+            let status = (try? String(contentsOfFile: "/proc/\(Self.child(of: sensor.process.processIdentifier))/status", encoding: .utf8)) ?? ""
+            let uid = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst().first
+            #expect(uid != nil && uid != "0", "the sensor still runs as root: \(status.prefix(400))")
+        }
         // The agent's job, as a launchd-style record (the test process is in no systemd unit).
         let job = "{\"type\":\"agent\",\"host_id\":\"endpoint-1\",\"label\":\"com.example.updater\",\"program_arguments\":[\"\(Self.agentTool)\",\"agent\"],\"source\":\"test\"}\n"
         try job.write(toFile: dir + "/job.ndjson", atomically: true, encoding: .utf8)
