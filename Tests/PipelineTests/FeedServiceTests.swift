@@ -37,7 +37,9 @@ struct FeedServiceTests {
             let bound = Atomic<Int>(-1)
             let ready = DispatchSemaphore(value: 0)
             let service = service, done = done
-            Task.detached {
+            // The server runs on its own threads: tests elsewhere in this process block the
+            // cooperative pool (two threads on a two-core machine) while they wait for tools.
+            Task(executorPreference: Self.executor) {
                 do {
                     try await service.run { port in
                         bound.store(port, ordering: .relaxed)
@@ -48,8 +50,12 @@ struct FeedServiceTests {
                 }
                 done.signal()
             }
-            _ = ready.wait(timeout: .now() + 20)
+            _ = ready.wait(timeout: .now() + 60)
             port = bound.load(ordering: .relaxed)
+            guard port > 0 else {
+                service.shutdown()
+                throw Tool.Failure(description: "the feed service did not start on 127.0.0.1:\(requested) within 60 s")
+            }
             Thread.detachNewThread { [self] in
                 let correlator = Correlator()
                 while !stopped.load(ordering: .relaxed) {
@@ -64,6 +70,8 @@ struct FeedServiceTests {
         }
 
         var url: String { "http://127.0.0.1:\(port)" }
+
+        static let executor = QueueExecutor()
 
         func stop() {
             stopped.store(true, ordering: .relaxed)
@@ -80,6 +88,27 @@ struct FeedServiceTests {
             let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false)
             return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
         }
+    }
+
+    /// A task executor on a concurrent dispatch queue, outside Swift's cooperative pool.
+    final class QueueExecutor: TaskExecutor {
+        let queue = DispatchQueue(label: "quietwire.tests.feed-service", attributes: .concurrent)
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            let executor = asUnownedTaskExecutor()
+            queue.async { job.runSynchronously(on: executor) }
+        }
+    }
+
+    @Test func theServiceAnswersWhileTheCooperativePoolIsBlocked() async throws {
+        let s = try Running()
+        defer { s.stop() }
+        // Occupy every cooperative thread for three seconds, as blocking tests elsewhere do.
+        let blockers = (0..<ProcessInfo.processInfo.activeProcessorCount + 1).map { _ in Task { usleep(3_000_000) } }
+        let started = Date()
+        let (status, _) = try s.curl("/healthz", ["--max-time", "10"])
+        #expect(status == 200 && Date().timeIntervalSince(started) < 2.5)
+        for b in blockers { await b.value }
     }
 
     static let socketLine = #"{"type":"socket","host_id":"h1","time":"2026-11-29T16:00:00Z","pid":12,"transport":"tcp","local_address":"10.0.0.5","local_port":50000,"remote_address":"93.184.216.34","remote_port":443,"event":"open"}"#
