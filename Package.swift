@@ -91,6 +91,7 @@ let package = Package(
                 "Pipeline", "Capture", "Outputs", "Flows", "Wire", "SensorCore", "Attribution", "Collector", "Detection", "Config", "Store", "Coverage",
                 "Sensor", "FeedServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "ScenarioTool", dependencies: ["TestSupport"]),

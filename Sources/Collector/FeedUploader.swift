@@ -103,28 +103,20 @@ public final class FeedUploader: Sendable {
         }
     }
 
-    /// Posts `body`; the HTTP status, or nil when the sensor could not be reached.
+    /// Posts `body` and waits for the answer on the calling thread (the sender's own: the
+    /// request runs on NIO's event loops, not on Swift's cooperative pool, which a busy host
+    /// process may hold); the HTTP status, or nil when the sensor could not be reached.
     func post(_ body: String) -> (Int?, String) {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex<(Int?, String)>((nil, ""))
-        let (client, url, token) = (client, url, token)
-        Task {
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
+        do {
+            var request = try HTTPClient.Request(url: url, method: .POST)
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             request.headers.add(name: "Content-Type", value: "application/x-ndjson")
-            request.body = .bytes(ByteBuffer(string: body))
-            do {
-                let response = try await client.execute(request, timeout: .seconds(30))
-                let answer = try await response.body.collect(upTo: 1 << 20)
-                result.withLock { $0 = (Int(response.status.code), String(buffer: answer)) }
-            } catch {
-                result.withLock { $0 = (nil, "\(error)") }
-            }
-            done.signal()
+            request.body = .string(body)
+            let response = try client.execute(request: request, deadline: .now() + .seconds(30)).wait()
+            return (Int(response.status.code), response.body.map { String(buffer: $0) } ?? "")
+        } catch {
+            return (nil, "\(error)")
         }
-        done.wait()
-        return result.withLock { $0 }
     }
 
     /// Sends until `stopped()` and the spool is empty, or `stopped()` and the sensor is

@@ -14,6 +14,12 @@ import Darwin
 /// - `sink ADDRESS DNS`: answers TCP on ADDRESS:443 (one line back per connection) and DNS
 ///   on DNS:53 (the query echoed as a response), until killed.
 enum LiveAgent {
+    #if canImport(Glibc)
+    static let stream = Int32(SOCK_STREAM.rawValue), datagram = Int32(SOCK_DGRAM.rawValue)
+    #else
+    static let stream = SOCK_STREAM, datagram = SOCK_DGRAM
+    #endif
+
     static func address(_ text: String, port: UInt16) -> sockaddr_in {
         var a = sockaddr_in()
         a.sin_family = sa_family_t(AF_INET)
@@ -29,7 +35,7 @@ enum LiveAgent {
 
     static func agent(sink: String, checkins: Int, quiet: Double, queries: Int, fallback: String) {
         for i in 0..<checkins {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, stream, 0)
             if withAddress(address(sink, port: 443), { connect(fd, $0, $1) }) == 0 {
                 let message = Array("check-in \(i)\n".utf8)
                 _ = message.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
@@ -41,7 +47,7 @@ enum LiveAgent {
             usleep(500_000)
         }
         usleep(UInt32(quiet * 1_000_000))
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let fd = socket(AF_INET, datagram, 0)
         _ = withAddress(address(fallback, port: 53)) { connect(fd, $0, $1) }
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
@@ -61,14 +67,14 @@ enum LiveAgent {
     }
 
     static func sink(address text: String, dns: String) {
-        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let tcp = socket(AF_INET, stream, 0)
         var one: Int32 = 1
         setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         guard withAddress(address(text, port: 443), { bind(tcp, $0, $1) }) == 0, listen(tcp, 64) == 0 else {
             FileHandle.standardError.write(Data("sink: cannot listen on \(text):443\n".utf8))
             exit(1)
         }
-        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let udp = socket(AF_INET, datagram, 0)
         guard withAddress(address(dns, port: 53), { bind(udp, $0, $1) }) == 0 else {
             FileHandle.standardError.write(Data("sink: cannot bind \(dns):53\n".utf8))
             exit(1)

@@ -162,7 +162,7 @@ public final class LiveSensor {
             return Timestamp(nanoseconds: lastPacket.nanoseconds &+ Int64(max(0, Self.wallNow() - lastPacketWall) * 1e9))
         }
         var lastTick = Int64.min
-        var ticker = Ticker(settings: options.settings)
+        var ticker = Ticker()
         var reported = (packets: UInt64(0), bytes: UInt64(0), weirds: [UInt64](), evicted: UInt64(0))
         func tick(_ now: Timestamp) {
             lastTick = now.nanoseconds
@@ -258,7 +258,6 @@ public final class LiveSensor {
         var rotation = Int64.min
         var checkpoint = Int64.min
         var statsWall = Date().timeIntervalSince1970
-        init(settings: SensorSettings) {}
         /// True when `every` seconds passed since `last` (which starts the count on the first call).
         func due(_ last: inout Int64, now: Int64, every: Double) -> Bool {
             if last == .min { last = now; return false }

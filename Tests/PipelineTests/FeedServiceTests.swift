@@ -104,7 +104,7 @@ struct FeedServiceTests {
         let s = try Running()
         defer { s.stop() }
         // Occupy every cooperative thread for three seconds, as blocking tests elsewhere do.
-        let blockers = (0..<ProcessInfo.processInfo.activeProcessorCount + 1).map { _ in Task { usleep(3_000_000) } }
+        let blockers = (0..<ProcessInfo.processInfo.activeProcessorCount + 1).map { _ in Task { _ = usleep(3_000_000) } }
         let started = Date()
         let (status, _) = try s.curl("/healthz", ["--max-time", "10"])
         #expect(status == 200 && Date().timeIntervalSince(started) < 2.5)
@@ -149,7 +149,11 @@ struct FeedServiceTests {
         #expect(try s.curl("/v1/feed", ["-XPOST", "-H", "Content-Encoding: gzip", "--data-binary", "@" + plain + ".gz"], token: s.token).0 == 200)
         #expect(s.ingested.load(ordering: .relaxed) == 3)
         // A slow client holding a half-sent request does not block the others.
+        #if canImport(Glibc)
         let slow = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let slow = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
         defer { close(slow) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
