@@ -104,7 +104,7 @@ public final class FeedService: Sendable {
         case failure(Response)
     }
 
-    func body(_ request: Request, source: String) async throws -> Body {
+    func body(_ request: Request) async throws -> Body {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.bodyLimit {
             return .failure(Self.json(.contentTooLarge, [("error", "body of \(length) bytes is past the limit of \(settings.bodyLimit)")]))
         }
@@ -142,7 +142,7 @@ public final class FeedService: Sendable {
                              headers: [.retryAfter: String(Int(retry.rounded(.up)))])
         }
         let text: String
-        switch try await body(request, source: endpoint) {
+        switch try await body(request) {
         case .success(let t): text = t
         case .failure(let refusal):
             metrics.feedRecords(source: endpoint, outcome: "refused", 1)
@@ -179,7 +179,7 @@ public final class FeedService: Sendable {
     // MARK: - osquery
 
     func enroll(_ request: Request) async throws -> Response {
-        guard case .success(let text) = try await body(request, source: "osquery") else {
+        guard case .success(let text) = try await body(request) else {
             return Self.json(.contentTooLarge, [("node_invalid", true)])
         }
         guard let key = osquery.enroll(Data(text.utf8)) else {
@@ -190,14 +190,15 @@ public final class FeedService: Sendable {
     }
 
     func log(_ request: Request) async throws -> Response {
-        guard case .success(let text) = try await body(request, source: "osquery") else {
+        guard case .success(let text) = try await body(request) else {
             return Self.json(.contentTooLarge, [("node_invalid", false), ("error", "body past the limit")])
         }
         guard let (host, lines) = osquery.results(Data(text.utf8)) else {
             metrics.feedRecords(source: "osquery", outcome: "refused", 1)
             return Self.json(.ok, [("node_invalid", true)])
         }
-        let response = await accept(FeedReader.read(text: lines.joined(separator: "\n"), name: "osquery:" + host, format: .osquery), source: "osquery:" + host)
+        // One metrics source for every osquery host: host identifiers are the client's to choose.
+        let response = await accept(FeedReader.read(text: lines.joined(separator: "\n"), name: "osquery:" + host, format: .osquery), source: "osquery")
         return response.status == .serviceUnavailable ? response : Self.json(.ok, [("node_invalid", false)])
     }
 }
