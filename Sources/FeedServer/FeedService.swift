@@ -119,7 +119,10 @@ public final class FeedService: Sendable {
                 return .failure(Self.json(.unsupportedMediaType, [("error", "Content-Encoding \(encoding) is not supported (gzip is)")]))
             }
             do {
+                // compress-nio grows its output buffer by doubling, so maxSize can let through
+                // up to twice the limit: checked again here.
                 buffer = try buffer.decompress(with: .gzip(), maxSize: settings.decompressedLimit)
+                if buffer.readableBytes > settings.decompressedLimit { throw CompressNIOError.bufferOverflow }
             } catch let e as CompressNIOError where e == .bufferOverflow {
                 return .failure(Self.json(.contentTooLarge, [("error", "gzip body expands past the limit of \(settings.decompressedLimit) bytes")]))
             } catch {

@@ -17,13 +17,14 @@ import TestSupport
 /// baseline, archives the logs and writes no alert twice.
 @Suite struct LiveSensorTests {
     /// Runs the sensor over `capture` into `out`; returns its summary and the alert lines.
-    static func run(_ dir: String, out: String) throws -> (LiveSensor.Summary, [String], resumedAgents: Int) {
+    static func run(_ dir: String, out: String, rotateBytes: Int = 1 << 30) throws -> (LiveSensor.Summary, [String], resumedAgents: Int) {
         var settings = SensorSettings()
         settings.attributionLag = 30
         settings.learnDelay = 6 * 3600
         settings.judgeInterval = 60
         settings.checkpointInterval = 3600
         settings.rotateInterval = 86_400
+        settings.rotateBytes = rotateBytes
         try FileManager.default.createDirectory(atPath: out + "/state", withIntermediateDirectories: true)
         let store = try BaselineStore(path: out + "/state/baseline.db")
         let resumed = try store.isEmpty() ? Baseline() : try store.load()
@@ -83,6 +84,30 @@ import TestSupport
         #expect(resumedSecond >= 3 && second.alerts == 0 && again == lines)
         let archived = try FileManager.default.contentsOfDirectory(atPath: dir + "/live").filter { $0.hasPrefix("conn.") }
         #expect(archived.count == 2 * connFiles.count, "\(archived)")
+    }
+
+    @Test func logsRotateBySizeWithoutLosingARow() throws {
+        let dir = DemoScenarioTests.temporary("rotate")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try DemoScenario.write(to: dir)
+        func connRows(_ out: String) throws -> (rows: Int, files: Int, largest: Int) {
+            let files = try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasPrefix("conn.") }
+            var rows = 0, largest = 0
+            for f in files {
+                let text = try String(contentsOfFile: out + "/" + f, encoding: .utf8)
+                #expect(text.hasPrefix("#separator") && text.contains("\n#close\t"), "\(f)")
+                rows += text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count
+                largest = max(largest, text.utf8.count)
+            }
+            return (rows, files.count, largest)
+        }
+        _ = try Self.run(dir, out: dir + "/daily")
+        let (summary, _, _) = try Self.run(dir, out: dir + "/sized", rotateBytes: 16 * 1024)
+        let daily = try connRows(dir + "/daily"), sized = try connRows(dir + "/sized")
+        #expect(sized.rows == daily.rows && sized.rows >= 252, "\(sized) \(daily)")
+        #expect(sized.files > daily.files && summary.rotations == sized.files - 1, "\(sized) \(daily) \(summary.rotations)")
+        // Each archive is cut within a second of packet time after it passed the size.
+        #expect(sized.largest < 64 * 1024, "\(sized.largest) bytes")
     }
 
     @Test func aHalfWrittenAlertLineIsCutAndTheIdsAreRead() throws {

@@ -73,10 +73,12 @@ struct SensorEndToEndTests {
             process.arguments = ["ip", "netns", "exec", namespace, "env"] + environment.map { "\($0)=\($1)" } + arguments
             _ = FileManager.default.createFile(atPath: log, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-            process.standardOutput = FileHandle.nullDevice
+            _ = FileManager.default.createFile(atPath: log + ".out", contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log + ".out"))
             try process.run()
         }
         var text: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+        var output: String { (try? String(contentsOfFile: log + ".out", encoding: .utf8)) ?? "" }
         func signal(_ s: Int32) { if process.isRunning { kill(process.processIdentifier, s) } }
         func stop() {
             signal(SIGTERM)
@@ -148,7 +150,7 @@ struct SensorEndToEndTests {
         let out = dir + "/sensor"
         // The first run also drops root after opening the capture (like tcpdump -Z).
         let sensorArguments = [Self.quietwire, "run", "--interface", topology.tag + "g0", "--config", dir + "/quietwire.yaml", "--out", out]
-            + (killSensorMidway ? [] : ["--user", "nobody"])
+            + (killSensorMidway ? [] : ["--user", "nobody", "--alerts-to-stdout"])
         running.append(try Background(topology.sink, [Self.agentTool, "sink", "198.51.100.10", "203.0.113.53"], log: dir + "/sink.err"))
         var sensor = try Background(topology.gateway, sensorArguments, log: dir + "/sensor.err")
         running.append(sensor)
@@ -164,6 +166,21 @@ struct SensorEndToEndTests {
         let posted = try Tool.execute("ip", ["netns", "exec", topology.endpoint, "curl", "-s", "-XPOST", "-H", "Authorization: Bearer \(token)",
                                              "--data-binary", "@" + dir + "/job.ndjson", "http://\(listen)/v1/feed"])
         #expect(posted.out.contains("\"accepted\":1"), "\(posted.out) \(posted.err)")
+        if !killSensorMidway {
+            // Abuse while it captures: no token, a wrong token, a gzip bomb, broken JSON. Each
+            // gets its status and the sensor goes on (the alert below still comes).
+            let bomb = dir + "/bomb"
+            try Data(repeating: 0, count: 80 << 20).write(to: URL(fileURLWithPath: bomb))
+            _ = try Tool.execute("gzip", ["-f", bomb])
+            func status(_ extra: [String]) throws -> String {
+                try Tool.execute("ip", ["netns", "exec", topology.endpoint, "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-XPOST"]
+                                 + extra + ["http://\(listen)/v1/feed"]).out
+            }
+            #expect(try status(["--data-binary", "x"]) == "401")
+            #expect(try status(["-H", "Authorization: Bearer qwt_wrong", "--data-binary", "x"]) == "401")
+            #expect(try status(["-H", "Authorization: Bearer \(token)", "-H", "Content-Encoding: gzip", "--data-binary", "@" + bomb + ".gz"]) == "413")
+            #expect(try status(["-H", "Authorization: Bearer \(token)", "--data-binary", "{\"type\":"]) == "400")
+        }
         let collector = try Background(topology.endpoint, [Self.quietwire, "collect", "--to", "http://\(listen)/v1/feed", "--interval", "0.2",
                                                            "--host-id", "endpoint-1", "--spool", dir + "/spool", "--no-inventory"],
                                        log: dir + "/collect.err", environment: ["QUIETWIRE_TOKEN": token])
@@ -199,9 +216,21 @@ struct SensorEndToEndTests {
         #expect(alert["process.executable"] as? String == Self.agentTool, "\(lines[0])")
         #expect(lines[0].contains("com.example.updater"))
         for code in ["QUIET_PRIMARY", "NEW_TRANSPORT", "NEW_DEST", "DNS_TUNNEL"] { #expect(lines[0].contains(code), "\(code): \(lines[0])") }
+        // --alerts-to-stdout: the same line for a log shipper.
+        if !killSensorMidway { #expect(sensor.output == lines[0] + "\n", "\(sensor.output)") }
         // Metrics while it runs.
         let metrics = try Tool.execute("ip", ["netns", "exec", topology.endpoint, "curl", "-s", "http://\(listen)/metrics"])
         #expect(metrics.out.contains("quietwire_alerts_total{") && metrics.out.contains("outcome=\"accepted\""), "\(metrics.out)")
+        if killSensorMidway {
+            // Killed again once the alert is written: the restarted sensor still has it, whole, and does not repeat it.
+            sensor.signal(SIGKILL)
+            sensor.process.waitUntilExit()
+            sensor = try Background(topology.gateway, sensorArguments, log: dir + "/sensor3.err")
+            running.append(sensor)
+            #expect(sensor.wait(for: "capturing on", seconds: 30), "\(sensor.text)")
+            #expect(sensor.text.contains("; 1 alerts already in"), "\(sensor.text)")
+            #expect(Self.alertLines(out) == lines)
+        }
 
         // Stop everything; the collector reports what the sensor acknowledged, all of it in the journal.
         agent.process.waitUntilExit()
