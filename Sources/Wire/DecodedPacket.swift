@@ -60,6 +60,14 @@ public struct DecodedPacket: Sendable {
     /// Fragments in the datagram this frame completed; 0 when nothing was reassembled.
     public var reassembledFragments: UInt16 = 0
 
+    /// The datagram this frame is a fragment of (held, or completed by it); nil for a whole datagram.
+    public var fragmentKey: FragmentKey? {
+        guard isFragment || reassembledFragments > 0 else { return nil }
+        let v6 = inner.version == 6
+        return FragmentKey(source: inner.source, destination: inner.destination, identification: ipIdentification,
+                           proto: v6 ? 0 : inner.headerProtocol.rawValue, isIPv6: v6)
+    }
+
     // MARK: Transport layer
     /// True for TCP, UDP and SCTP, whose ports are set.
     public var hasPorts = false
