@@ -60,6 +60,8 @@ public struct CoverageReport: Sendable {
     public var inventoryAgentsUnseen: [(host: String, label: String)] = []
     public var agentsNotInInventory: [(host: String, name: String, tally: Tally)] = []
     public var clockSkews: [(host: String, seconds: Double, samples: Int)] = []
+    /// Lag per feed source (live sensor only).
+    public var feedLags: [FeedLag] = []
     public var feedProblems = 0
 
     public var captureReceived: UInt64?

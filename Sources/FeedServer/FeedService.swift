@@ -169,7 +169,8 @@ public final class FeedService: Sendable {
         metrics.feedRecords(source: source, outcome: "accepted", load.records.count)
         metrics.feedRecords(source: source, outcome: "rejected", load.problemCount)
         if let newest = load.records.compactMap(\.time).max() {
-            metrics.feedLag(source: source, seconds: max(0, Date().timeIntervalSince1970 - newest.secondsDouble))
+            metrics.feedLag(source: source, seconds: max(0, Date().timeIntervalSince1970 - newest.secondsDouble),
+                            attributionLag: settings.attributionLag)
         }
         var fields: [(String, Any)] = [("accepted", load.records.count), ("rejected", load.problemCount), ("ignored", load.ignored)]
         if let first = load.problems.first {

@@ -36,6 +36,8 @@ public enum CoverageJSON {
             }
             out.append(UInt8(ascii: "]"))
         }
+        /// Seconds rounded to the millisecond.
+        func milliseconds(_ s: Double) -> Double { (s * 1000).rounded() / 1000 }
         func optional(_ key: StaticString, _ v: UInt64?) {
             out.append(key)
             if let v { out.appendDecimal(v) } else { out.append("null" as StaticString) }
@@ -86,6 +88,16 @@ public enum CoverageJSON {
             out.append("{\"host\":" as StaticString); JSONText.appendString(s.host, to: out)
             out.append(",\"seconds\":" as StaticString); out.append(String(s.seconds))
             out.append(",\"samples\":" as StaticString); out.appendDecimal(s.samples); out.append(UInt8(ascii: "}"))
+        }
+        out.append("],\"feed_lag\":[" as StaticString)
+        for (k, l) in r.feedLags.enumerated() {
+            if k > 0 { out.append(UInt8(ascii: ",")) }
+            out.append("{\"source\":" as StaticString); JSONText.appendString(l.source, to: out)
+            out.append(",\"batches\":" as StaticString); out.appendDecimal(l.batches)
+            out.append(",\"mean_seconds\":" as StaticString); out.append(String(milliseconds(l.meanSeconds)))
+            out.append(",\"max_seconds\":" as StaticString); out.append(String(milliseconds(l.maximumSeconds)))
+            out.append(",\"last_seconds\":" as StaticString); out.append(String(milliseconds(l.lastSeconds)))
+            out.append(",\"late_batches\":" as StaticString); out.appendDecimal(l.lateBatches); out.append(UInt8(ascii: "}"))
         }
         out.append("]}" as StaticString)
 

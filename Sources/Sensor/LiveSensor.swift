@@ -319,9 +319,10 @@ public final class LiveSensor {
         let capture = c.map { "received \($0.received), dropped \($0.droppedByKernel) by the kernel and \($0.droppedByInterface) by the interface" } ?? "no capture statistics"
         let weirds = decoder.weirds.nonZero.prefix(5).map { "\($0.0.name) \($0.1)" }.joined(separator: ", ")
         if let coverage {
-            let report = coverage.report(correlator: correlator, feedProblems: 0, captureReceived: c?.received, captureDropped: c?.droppedByKernel,
+            var report = coverage.report(correlator: correlator, feedProblems: 0, captureReceived: c?.received, captureDropped: c?.droppedByKernel,
                                          interfaceDropped: c?.droppedByInterface, weirds: decoder.weirds.nonZero.map { ($0.0.name, $0.1) },
                                          flowsEvicted: table.evicted, truncatedInputs: summary.failure == nil ? [] : [source.name])
+            report.feedLags = metrics?.feedLags() ?? []
             do {
                 try CoverageJSON.render(report, inputs: [source.name]).write(toFile: options.out + "/coverage.json", atomically: true, encoding: .utf8)
             } catch {

@@ -1,3 +1,4 @@
+import Coverage
 import Metrics
 import SensorCore
 import Synchronization
@@ -22,6 +23,7 @@ public final class SensorMetrics: Sendable {
         var weirds: [String: Counter] = [:]
         var feed: [String: Counter] = [:]
         var lag: [String: Gauge] = [:]
+        var lags: [String: FeedLag] = [:]
         var alerts: [String: Counter] = [:]
     }
     private let lazy = Mutex(Lazy())
@@ -65,15 +67,22 @@ public final class SensorMetrics: Sendable {
         c.increment(by: count)
     }
 
-    /// Seconds between a batch's newest record and its arrival, per source.
-    public func feedLag(source: String, seconds: Double) {
+    /// Seconds between a batch's newest record and its arrival, per source; kept for
+    /// coverage.json too, with the batches later than `attributionLag` seconds.
+    public func feedLag(source: String, seconds: Double, attributionLag: Double) {
         let g = lazy.withLock { l in
+            l.lags[source, default: FeedLag(source: source)].add(seconds, attributionLag: attributionLag)
             if let g = l.lag[source] { return g }
             let g = Gauge(label: "quietwire_feed_lag_seconds", dimensions: [("source", source)], factory: factory)
             l.lag[source] = g
             return g
         }
         g.record(seconds)
+    }
+
+    /// Every source's lag since start, by source name.
+    public func feedLags() -> [FeedLag] {
+        lazy.withLock { $0.lags.values.sorted { $0.source < $1.source } }
     }
 
     func alert(rule: String, severity: Int) {

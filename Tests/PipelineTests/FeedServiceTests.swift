@@ -1,8 +1,10 @@
 import Attribution
 import Collector
 import Config
+import Coverage
 import FeedServer
 import Foundation
+import Outputs
 import Sensor
 import Synchronization
 import Testing
@@ -242,6 +244,30 @@ struct FeedServiceTests {
         #expect(codes.prefix(4).allSatisfy { $0 == 200 } && codes.last == 429, "\(codes)")
         let r = try Tool.execute("curl", ["-s", "-D", "-", "-o", "/dev/null", "-XPOST", "-H", "Authorization: Bearer \(s.token)", "--data-binary", "", s.url + "/v1/feed"])
         #expect(r.out.lowercased().contains("retry-after:"), "\(r.out)")
+    }
+
+    /// Each source's lag reaches coverage.json, with the batches that came after attribution_lag.
+    @Test func feedLagIsKeptPerSourceForCoverage() throws {
+        let s = try Running()
+        defer { s.stop() }
+        func line(secondsAgo: Double) -> String {
+            let time = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-secondsAgo))
+            return Self.socketLine.replacingOccurrences(of: "2026-11-29T16:00:00Z", with: time)
+        }
+        // Ten minutes late (past the 30 s attribution_lag), then on time.
+        #expect(try s.curl("/v1/feed", ["-XPOST"], token: s.token, body: line(secondsAgo: 600)).0 == 200)
+        #expect(try s.curl("/v1/feed", ["-XPOST"], token: s.token, body: line(secondsAgo: 0)).0 == 200)
+        let lags = s.service.metrics.feedLags()
+        #expect(lags.map(\.source) == ["laptop-1"])
+        let lag = try #require(lags.first)
+        #expect(lag.batches == 2 && lag.lateBatches == 1, "\(lag)")
+        #expect(lag.maximumSeconds >= 599 && lag.maximumSeconds < 660 && lag.lastSeconds < 30, "\(lag)")
+        var report = CoverageReport()
+        report.feedLags = lags
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(CoverageJSON.render(report, inputs: []).utf8)) as? [String: Any])
+        let written = try #require(((json["telemetry"] as? [String: Any])?["feed_lag"] as? [[String: Any]])?.first)
+        #expect(written["source"] as? String == "laptop-1" && written["batches"] as? Int == 2 && written["late_batches"] as? Int == 1)
+        #expect((written["max_seconds"] as? Double ?? 0) >= 599 && written["mean_seconds"] != nil && written["last_seconds"] != nil)
     }
 
     @Test func osquerydEnrollsAndLogsResults() throws {
