@@ -14,6 +14,9 @@ public final class PacketDecoder {
     public let reassembler: FragmentReassembler
     /// Verify IPv4 header checksums (counted as `ipv4_bad_checksum`, never dropped).
     public var verifyChecksums: Bool
+    /// Take the straight path for Ethernet/IPv4/TCP-or-UDP frames (`decodeCommonFrame`);
+    /// off only in the test that proves both paths agree.
+    var usesCommonFramePath = true
 
     /// Encapsulations crossed at most (IP-in-IP, GRE, VXLAN, ...).
     public static let maximumTunnelDepth = 4
@@ -49,7 +52,9 @@ public final class PacketDecoder {
         p.wireLength = max(wireLength, bytes.count)
         p.linkType = linkType
         let notedBefore = weirds.noted
-        decodeLink(bytes, &p)
+        if !(linkType.rawValue == 1 && usesCommonFramePath && decodeCommonFrame(bytes, &p)) {
+            decodeLink(bytes, &p)
+        }
         let noted = weirds.noted &- notedBefore
         if noted > 0 {
             p.weirdCount = UInt8(truncatingIfNeeded: min(noted, 255))
