@@ -30,7 +30,7 @@ public final class FallbackDetector {
     private var events: [AgentKey: [Event]] = [:]
     private var jobs: [AgentKey: AgentRecord] = [:]
     /// When any host first reached each destination identity (organisation first-seen).
-    private var orgFirstSeen: [String: Int64] = [:]
+    private(set) var orgFirstSeen: [String: Int64] = [:]
     /// Hosts (by id, else address) whose flows carried a DNS name, with the first such time: they use plain DNS.
     var hostsUsingDNS: [String: Int64] = [:]
     /// Flow start times per host (by id, else address), for awake time.
@@ -254,6 +254,10 @@ public final class FallbackDetector {
         }
         activityFrom = max(activityFrom, activityCutoff)
         pathChangeSpans = [:]
+        // First sightings before the cut are in the baseline `learn` filled; kept here they
+        // would grow with every destination and host the sensor ever saw.
+        orgFirstSeen = orgFirstSeen.filter { $0.value >= cutoff }
+        hostsUsingDNS = hostsUsingDNS.filter { $0.value >= cutoff }
     }
 
     /// Judges everything observed without a stored baseline: the first `warmupFraction` of
