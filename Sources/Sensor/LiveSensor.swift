@@ -155,6 +155,8 @@ public final class LiveSensor {
         let table = FlowTable(settings: options.flows)
         var packet = DecodedPacket()
         // The clock: the last packet's time, run on by the wall clock while the link is quiet.
+        // The wall clock is read at each tick, not per packet, so a quiet link's clock may run
+        // up to one second (of packet time) ahead.
         var lastPacket: Timestamp?
         var lastPacketWall = Self.wallNow()
         func idleNow() -> Timestamp {
@@ -218,9 +220,11 @@ public final class LiveSensor {
                 let now = frame.timestamp
                 if logsOpened == nil { logsOpened = now }
                 if lastPacket == nil || now > lastPacket! { lastPacket = now }
-                lastPacketWall = Self.wallNow()
                 logs.write(from: table, now: lastPacket!)
-                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 || now.nanoseconds < lastTick { tick(lastPacket!) }
+                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 || now.nanoseconds < lastTick {
+                    lastPacketWall = Self.wallNow()
+                    tick(lastPacket!)
+                }
             case .timeout:
                 let now = idleNow()
                 if logsOpened == nil { logsOpened = now }
