@@ -65,8 +65,7 @@ public final class DecodeRun: Sendable {
                 summary.inputs.append(input)
             }
             while true {
-                switch source.next() {
-                case .frame(let frame):
+                let ended = source.forEachFrame(limit: limit.map { max(0, $0 - total) } ?? .max) { frame in
                     decoder.decode(frame.bytes, linkType: frame.linkType, timestamp: frame.timestamp,
                                    wireLength: frame.wireLength, into: &packet)
                     switch output {
@@ -76,10 +75,6 @@ public final class DecodeRun: Sendable {
                     }
                     input.packets &+= 1
                     total &+= 1
-                    if let limit, total >= limit {
-                        summary.stoppedEarly = true
-                        break reading
-                    }
                     if progress && total & 0xFFFF == 0 {
                         let now = clock.now
                         if now - lastProgress >= .seconds(2) {
@@ -87,7 +82,13 @@ public final class DecodeRun: Sendable {
                             reportProgress(total, since: started, now: now, source: source.name)
                         }
                     }
-                case .timeout:
+                }
+                if let limit, total >= limit {
+                    summary.stoppedEarly = true
+                    break reading
+                }
+                switch ended {
+                case .frame, .timeout:  // forEachFrame hands frames to the closure; .timeout: a quiet link
                     continue
                 case .end:
                     if stopped.load(ordering: .relaxed) { summary.stoppedEarly = true; break reading }

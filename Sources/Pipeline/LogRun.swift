@@ -66,8 +66,7 @@ public final class LogRun: Sendable {
             var input = DecodeSummary.Input(name: source.name)
             defer { summary.inputs.append(input) }
             while true {
-                switch source.next() {
-                case .frame(let frame):
+                let ended = source.forEachFrame { frame in
                     decoder.decode(frame.bytes, linkType: frame.linkType, timestamp: frame.timestamp,
                                    wireLength: frame.wireLength, into: &packet)
                     let valid = !settings.verifyChecksums || decoder.transportChecksumIsValid(packet, frame: frame.bytes)
@@ -77,7 +76,9 @@ public final class LogRun: Sendable {
                     input.packets &+= 1
                     total &+= 1
                     if total & 0xF_FFFF == 0, let progress { progress(total, table.count, frame.timestamp) }
-                case .timeout: continue
+                }
+                switch ended {
+                case .frame, .timeout: continue  // frames went to the closure; .timeout: a quiet link
                 case .end:
                     if stopped.load(ordering: .relaxed) { summary.stoppedEarly = true; break reading }
                     continue reading
