@@ -50,7 +50,7 @@ public enum EvidenceWriter {
                 let key = FlowKey.make(source: c.originator, sourcePort: c.originatorPort, destination: c.responder,
                                        destinationPort: c.responderPort, proto: c.proto, vlan: f.vlan).0
                 // A millisecond of slack either side for timestamps rounded by the logs.
-                windows[key, default: []].append(Window(request: k, start: f.start.nanoseconds - 1_000_000, end: f.end.nanoseconds + trailingSlack,
+                windows[key, default: []].append(Window(request: k, start: saturating(f.start.nanoseconds, -1_000_000), end: saturating(f.end.nanoseconds, trailingSlack),
                                                         remaining: f.originatorPackets &+ f.responderPackets))
             }
         }
@@ -133,10 +133,11 @@ struct HeldFragments {
         let copy = frame.bytes.base.map { Array(UnsafeRawBufferPointer(start: $0, count: frame.bytes.count)) } ?? []
         frames.append(Fragment(key: key, timestamp: frame.timestamp, wireLength: frame.wireLength, linkType: frame.linkType, bytes: copy))
         bytes += copy.count
-        let oldest = frame.timestamp.nanoseconds - Self.timeoutNanoseconds
+        // Saturating: a hostile file's timestamp may sit at the bottom of the range.
+        let cutoff = saturating(frame.timestamp.nanoseconds, -Self.timeoutNanoseconds)
         var drop = 0
         while drop < frames.count,
-              frames[drop].timestamp.nanoseconds < oldest || frames.count - drop > Self.maximumFrames || bytes > Self.maximumBytes {
+              frames[drop].timestamp.nanoseconds < cutoff || frames.count - drop > Self.maximumFrames || bytes > Self.maximumBytes {
             bytes -= frames[drop].bytes.count
             drop += 1
         }
@@ -151,4 +152,11 @@ struct HeldFragments {
         bytes -= taken.reduce(0) { $0 + $1.bytes.count }
         return taken
     }
+}
+
+/// `time + delta` in nanoseconds, held at the ends of the range: packet times from a hostile
+/// file can sit anywhere in it.
+private func saturating(_ time: Int64, _ delta: Int64) -> Int64 {
+    let (sum, overflow) = time.addingReportingOverflow(delta)
+    return overflow ? (delta < 0 ? .min : .max) : sum
 }

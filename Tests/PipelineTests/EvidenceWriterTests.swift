@@ -69,6 +69,9 @@ import Wire
             // Past the reassembler's timeout, everything older goes.
             held.hold(Self.key(1)!, frame: Frame(timestamp: Timestamp(seconds: 1031, nanoseconds: 0), captureLength: 100, wireLength: 100, linkType: .ethernet, bytes: FrameBytes(raw)))
             #expect(held.frames.count == 1)
+            // A hostile file's time at the bottom of the range neither traps nor drops the frame.
+            held.hold(Self.key(2)!, frame: Frame(timestamp: Timestamp(nanoseconds: .min + 5), captureLength: 100, wireLength: 100, linkType: .ethernet, bytes: FrameBytes(raw)))
+            #expect(held.take(Self.key(2)!).count == 1)
         }
     }
 
