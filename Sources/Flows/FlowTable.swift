@@ -142,7 +142,17 @@ public final class FlowTable {
 
     /// Ends every flow (end of input), oldest activity first.
     public func flushAll() {
-        while !flows.isEmpty { finish(flows.count - 1, interim: false) }
+        flush(atMost: .max)
+    }
+
+    /// Ends up to `count` flows, as `flushAll` would, so a caller can write and drain their
+    /// records between batches instead of holding every open flow's record at once.
+    public func flush(atMost count: Int) {
+        var left = count
+        while left > 0 && !flows.isEmpty {
+            finish(flows.count - 1, interim: false)
+            left -= 1
+        }
     }
 
     /// Takes the finished records.

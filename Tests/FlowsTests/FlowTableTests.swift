@@ -28,6 +28,26 @@ struct FlowTableTests {
         #expect(table.drain().count == 4 && table.count == 0)
     }
 
+    @Test func flushingInBatchesEndsTheSameFlowsInTheSameOrder() {
+        func table() -> FlowTable {
+            let t = FlowTable(seed: 1)
+            for i in 0..<10 { t.update(udp(i, at: 1000 + Int64(i)).0, payload: FrameBytes(base: nil, count: 0)) }
+            return t
+        }
+        let whole = table()
+        whole.flushAll()
+        let all = whole.drain().map(\.connection.uid)
+        let batched = table()
+        batched.flush(atMost: 3)
+        #expect(batched.count == 7 && batched.finished.count == 3)
+        var order = batched.drain().map(\.connection.uid)
+        while batched.count > 0 {
+            batched.flush(atMost: 4)
+            order += batched.drain().map(\.connection.uid)
+        }
+        #expect(order == all && all.count == 10)
+    }
+
     @Test func hugeLimitsAreClampedNotHung() {
         var settings = FlowSettings()
         settings.maximumFlows = Int.max
