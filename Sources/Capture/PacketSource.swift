@@ -154,15 +154,8 @@ public final class PacketSource: @unchecked Sendable {
             status = pcap_next_ex(handle, &header, &data)
         }
         if status == 1, let header, let data {
-            let h = header.pointee
-            // At nanosecond precision libpcap stores nanoseconds in tv_usec.
-            let ts = Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec) &* subsecondScale)
-            let captured = Int(h.caplen)
             delivered &+= 1
-            return .frame(Frame(
-                timestamp: ts, captureLength: captured, wireLength: Int(h.len),
-                linkType: linkType,
-                bytes: FrameBytes(base: UnsafeRawPointer(data), count: captured)))
+            return .frame(Frame(header.pointee, data, linkType: linkType, subsecondScale: subsecondScale))
         }
         switch status {
         case 0:
@@ -320,11 +313,18 @@ private struct DispatchContext {
 private let dispatchFrame: pcap_handler = { user, header, data in
     guard let user, let header, let data else { return }
     let context = UnsafeMutableRawPointer(user).assumingMemoryBound(to: DispatchContext.self)
-    let h = header.pointee
-    // At nanosecond precision libpcap stores nanoseconds in tv_usec.
-    let captured = Int(h.caplen)
     context.pointee.count &+= 1
-    context.pointee.body(Frame(timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec) &* context.pointee.subsecondScale),
-                               captureLength: captured, wireLength: Int(h.len), linkType: context.pointee.linkType,
-                               bytes: FrameBytes(base: UnsafeRawPointer(data), count: captured)))
+    context.pointee.body(Frame(header.pointee, data, linkType: context.pointee.linkType, subsecondScale: context.pointee.subsecondScale))
+}
+
+extension Frame {
+    /// The frame libpcap delivered with `header`; `subsecondScale` turns tv_usec into
+    /// nanoseconds (at nanosecond precision libpcap stores nanoseconds there).
+    @inline(__always)
+    init(_ h: pcap_pkthdr, _ data: UnsafePointer<UInt8>, linkType: LinkType, subsecondScale: Int64) {
+        let captured = Int(h.caplen)
+        self.init(timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec) &* subsecondScale),
+                  captureLength: captured, wireLength: Int(h.len), linkType: linkType,
+                  bytes: FrameBytes(base: UnsafeRawPointer(data), count: captured))
+    }
 }

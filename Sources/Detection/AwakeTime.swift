@@ -1,3 +1,5 @@
+import SensorCore
+
 /// When a host was awake, inferred from its own traffic (DETECTION.md 3.2 step 4): awake
 /// within `margin` of any of its flows. Gaps measured in awake time do not count a laptop's
 /// sleep or a powered-off machine as silence of its agents.

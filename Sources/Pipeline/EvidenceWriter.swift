@@ -50,7 +50,7 @@ public enum EvidenceWriter {
                 let key = FlowKey.make(source: c.originator, sourcePort: c.originatorPort, destination: c.responder,
                                        destinationPort: c.responderPort, proto: c.proto, vlan: f.vlan).0
                 // A millisecond of slack either side for timestamps rounded by the logs.
-                windows[key, default: []].append(Window(request: k, start: saturating(f.start.nanoseconds, -1_000_000), end: saturating(f.end.nanoseconds, trailingSlack),
+                windows[key, default: []].append(Window(request: k, start: Saturating.subtract(f.start.nanoseconds, 1_000_000), end: Saturating.add(f.end.nanoseconds, trailingSlack),
                                                         remaining: f.originatorPackets &+ f.responderPackets))
             }
         }
@@ -134,7 +134,7 @@ struct HeldFragments {
         frames.append(Fragment(key: key, timestamp: frame.timestamp, wireLength: frame.wireLength, linkType: frame.linkType, bytes: copy))
         bytes += copy.count
         // Saturating: a hostile file's timestamp may sit at the bottom of the range.
-        let cutoff = saturating(frame.timestamp.nanoseconds, -Self.timeoutNanoseconds)
+        let cutoff = Saturating.subtract(frame.timestamp.nanoseconds, Self.timeoutNanoseconds)
         var drop = 0
         while drop < frames.count,
               frames[drop].timestamp.nanoseconds < cutoff || frames.count - drop > Self.maximumFrames || bytes > Self.maximumBytes {
@@ -152,11 +152,4 @@ struct HeldFragments {
         bytes -= taken.reduce(0) { $0 + $1.bytes.count }
         return taken
     }
-}
-
-/// `time + delta` in nanoseconds, held at the ends of the range: packet times from a hostile
-/// file can sit anywhere in it.
-private func saturating(_ time: Int64, _ delta: Int64) -> Int64 {
-    let (sum, overflow) = time.addingReportingOverflow(delta)
-    return overflow ? (delta < 0 ? .min : .max) : sum
 }
