@@ -18,55 +18,75 @@ public enum CommunityID {
             swap(&a, &b)
             swap(&sport, &dport)
         }
-        var input: [UInt8] = []
-        input.reserveCapacity(40)
-        input.append(UInt8(seed >> 8)); input.append(UInt8(seed & 0xff))
-        append(a, to: &input)
-        append(b, to: &input)
-        input.append(proto)
-        input.append(0)
-        switch proto {
-        case 1, 6, 17, 58, 132:
-            input.append(UInt8(sport >> 8)); input.append(UInt8(sport & 0xff))
-            input.append(UInt8(dport >> 8)); input.append(UInt8(dport & 0xff))
-        default:
-            break
+        // Seed, addresses, protocol, padding, ports: at most 2 + 32 + 2 + 4 bytes, on the stack
+        // (once per flow, so no allocation but the result's).
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { input in
+            var n = 0
+            func put(_ byte: UInt8) { input[n] = byte; n += 1 }
+            func put(_ address: IPAddress) {
+                if address.isIPv4 {
+                    let v = address.ipv4
+                    for shift in stride(from: 24, through: 0, by: -8) { put(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+                } else {
+                    for shift in stride(from: 56, through: 0, by: -8) { put(UInt8(truncatingIfNeeded: address.high >> UInt64(shift))) }
+                    for shift in stride(from: 56, through: 0, by: -8) { put(UInt8(truncatingIfNeeded: address.low >> UInt64(shift))) }
+                }
+            }
+            put(UInt8(seed >> 8)); put(UInt8(seed & 0xff))
+            put(a)
+            put(b)
+            put(proto)
+            put(0)
+            switch proto {
+            case 1, 6, 17, 58, 132:
+                put(UInt8(sport >> 8)); put(UInt8(sport & 0xff))
+                put(UInt8(dport >> 8)); put(UInt8(dport & 0xff))
+            default:
+                break
+            }
+            var sha1 = Insecure.SHA1()
+            sha1.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]))
+            let digest = sha1.finalize()
+            return digest.withUnsafeBytes { base64($0.assumingMemoryBound(to: UInt8.self), prefix: "1:") }
         }
-        let digest = Insecure.SHA1.hash(data: input)
-        return "1:" + base64(digest.withUnsafeBytes { Array($0) })
     }
 
     /// Zeek's ICMP "ports": the type and its counterpart type for request/response pairs,
     /// else the type and the code, and then the flow is one-way.
     public static func icmpPorts(type: UInt8, code: UInt8, version6: Bool) -> (UInt16, UInt16, oneWay: Bool) {
-        let pairs: [(UInt8, UInt8)] = version6
-            ? [(128, 129), (130, 131), (133, 134), (135, 136), (139, 140), (144, 145)]
-            : [(8, 0), (13, 14), (15, 16), (10, 9), (17, 18)]
-        for (x, y) in pairs {
-            if type == x { return (UInt16(x), UInt16(y), false) }
-            if type == y { return (UInt16(y), UInt16(x), false) }
-        }
-        return (UInt16(type), UInt16(code), true)
-    }
-
-    static func append(_ address: IPAddress, to out: inout [UInt8]) {
-        if address.isIPv4 {
-            let v = address.ipv4
-            out += [UInt8(v >> 24), UInt8((v >> 16) & 0xff), UInt8((v >> 8) & 0xff), UInt8(v & 0xff)]
+        // Per packet for ICMP flow keys: a switch, not a table to search.
+        let counterpart: UInt8?
+        if version6 {
+            switch type {
+            case 128, 130, 133, 135, 139, 144: counterpart = type + 1
+            case 129, 131, 134, 136, 140, 145: counterpart = type - 1
+            default: counterpart = nil
+            }
         } else {
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8((address.high >> UInt64(shift)) & 0xff)) }
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8((address.low >> UInt64(shift)) & 0xff)) }
+            switch type {
+            case 8: counterpart = 0
+            case 0: counterpart = 8
+            case 13, 15, 17: counterpart = type + 1
+            case 14, 16, 18: counterpart = type - 1
+            case 10: counterpart = 9
+            case 9: counterpart = 10
+            default: counterpart = nil
+            }
         }
+        guard let counterpart else { return (UInt16(type), UInt16(code), true) }
+        return (UInt16(type), UInt16(counterpart), false)
     }
 
     static let base64Alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-    static func base64(_ bytes: [UInt8]) -> String {
+    /// `prefix` then the standard base64 of `bytes` (RFC 4648 section 4), in one allocation.
+    static func base64(_ bytes: UnsafeBufferPointer<UInt8>, prefix: StaticString = "") -> String {
         let table = base64Alphabet.utf8Start
         let pad = UInt8(ascii: "=")
-        let length = (bytes.count + 2) / 3 * 4
+        let length = prefix.utf8CodeUnitCount + (bytes.count + 2) / 3 * 4
         return String(unsafeUninitializedCapacity: length) { out in
-            var i = 0, o = 0
+            var i = 0, o = prefix.utf8CodeUnitCount
+            for k in 0..<o { out[k] = prefix.utf8Start[k] }
             while i < bytes.count {
                 let b0 = UInt32(bytes[i])
                 let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0

@@ -84,8 +84,14 @@ public final class DNSTracker {
 
     /// Takes the completed transactions.
     public func drain() -> [DNSTransaction] {
-        defer { completed.removeAll(keepingCapacity: true) }
+        defer { completed = [] }
         return completed
+    }
+
+    /// Hands each completed transaction to `body`, then forgets them, keeping the storage.
+    public func drain(_ body: (DNSTransaction) -> Void) {
+        for t in completed { body(t) }
+        completed.removeAll(keepingCapacity: true)
     }
 
     /// A query sets the question and the flags only a query carries (Zeek's `dns_request`).

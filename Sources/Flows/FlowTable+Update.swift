@@ -237,13 +237,11 @@ extension FlowTable {
     @inline(__always)
     func withEndpoints(_ i: Int, isOrig: Bool,
                        _ body: (inout FlowEndpoint, inout FlowEndpoint, inout History) -> Void) {
-        flows.withUnsafeMutableBufferPointer { buffer in
-            let f = buffer.baseAddress! + i
-            if isOrig {
-                body(&f.pointee.orig, &f.pointee.resp, &f.pointee.history)
-            } else {
-                body(&f.pointee.resp, &f.pointee.orig, &f.pointee.history)
-            }
+        let f = flows.pointer(i)
+        if isOrig {
+            body(&f.pointee.orig, &f.pointee.resp, &f.pointee.history)
+        } else {
+            body(&f.pointee.resp, &f.pointee.orig, &f.pointee.history)
         }
     }
 

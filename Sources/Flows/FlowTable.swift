@@ -10,10 +10,14 @@ import Wire
 /// recently active of a small sample is evicted and counted.
 public final class FlowTable {
     public let settings: FlowSettings
-    var flows: [Flow] = []
-    /// Index slots: -1 empty, else an index into `flows`.
+    var flows: FlowStore
+    /// Index slots: -1 empty, else an index into `flows`. At least twice the flows held, so
+    /// probe chains stay short and always end at an empty slot; doubled as the table fills
+    /// (a small index stays in cache: a full-size one cost a cache and TLB miss per new flow).
     var slots: [Int32]
     var mask: Int
+    /// The index's largest size: twice `maximumFlows`, rounded up to a power of two.
+    let maximumSlots: Int
     let seed: UInt64
     /// Flows held at most: `settings.maximumFlows`, clamped to `largestMaximumFlows`.
     public let maximumFlows: Int
@@ -52,15 +56,17 @@ public final class FlowTable {
     public init(settings: FlowSettings = FlowSettings(), seed: UInt64 = UInt64.random(in: .min ... .max)) {
         self.settings = settings
         self.seed = seed
-        // Slots at least twice the flows, so probe chains stay short and always end at an empty
-        // slot; a larger maximumFlows than the slot array can serve is clamped.
+        // A larger maximumFlows than the slot array can serve is clamped.
         let wanted = min(max(1, settings.maximumFlows), FlowTable.largestMaximumFlows)
-        let capacity = max(1024, wanted.nextPowerOfTwo * 2)
+        maximumSlots = max(1024, wanted.nextPowerOfTwo * 2)
+        let capacity = min(maximumSlots, FlowTable.initialSlots)
         slots = Array(repeating: -1, count: capacity)
         mask = capacity - 1
         maximumFlows = wanted
-        flows.reserveCapacity(min(maximumFlows, 1 << 16))
+        flows = FlowStore(capacity: min(maximumFlows, 1 << 16))
     }
+
+    deinit { flows.free() }
 
     /// Flows held now.
     public var count: Int { flows.count }
@@ -157,8 +163,15 @@ public final class FlowTable {
 
     /// Takes the finished records.
     public func drain() -> [FlowRecord] {
-        defer { finished.removeAll(keepingCapacity: true) }
+        defer { finished = [] }
         return finished
+    }
+
+    /// Hands each finished record to `body`, oldest first, then forgets them, keeping the
+    /// storage: `drain()` gives the array away, so the next record allocates anew.
+    public func drain(_ body: (FlowRecord) -> Void) {
+        for r in finished { body(r) }
+        finished.removeAll(keepingCapacity: true)
     }
 
     // MARK: Table
@@ -200,8 +213,26 @@ public final class FlowTable {
         }
     }
 
+    /// The index's first size, in slots.
+    static let initialSlots = 1 << 12
+
+    /// Doubles the index and places every flow again.
+    func growSlots() {
+        let capacity = slots.count * 2
+        slots = Array(repeating: -1, count: capacity)
+        mask = capacity - 1
+        slots.withUnsafeMutableBufferPointer { index in
+            for i in flows.indices {
+                var s = hash(flows[i].key) & mask
+                while index[s] >= 0 { s = (s + 1) & mask }
+                index[s] = Int32(i)
+            }
+        }
+    }
+
     func insert(_ key: FlowKey, _ p: DecodedPacket, sourceIsLow: Bool) -> Int {
         if flows.count >= maximumFlows { evictOne(now: p.timestamp) }
+        if (flows.count + 1) * 2 > slots.count && slots.count < maximumSlots { growSlots() }
         let sourceIsOriginator = !shouldFlip(p)
         let flow = Flow(key: key, originatorIsLow: sourceIsOriginator == sourceIsLow,
                         start: p.timestamp, last: p.timestamp)
@@ -250,16 +281,19 @@ public final class FlowTable {
         finished.append(record(flows[i], interim: interim))
         guard !interim else { return }
         if !tunnelParents.isEmpty && flows[i].tunnelled { tunnelParents.removeValue(forKey: FlowTable.identity(flows[i])) }
-        if dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty || !quic.isEmpty || !http.isEmpty || !ssh.isEmpty || !icmp.isEmpty {
-            let identity = FlowTable.identity(flows[i])
-            ssh.finish(flow: identity)
-            icmp.finish(flow: identity)
-            dns.finish(flow: identity)
-            tls.finish(flow: identity)
-            http.finish(flow: identity)
+        // Only the trackers this flow can have state in: each look-up hashes (a tenth of ending a flow).
+        let proto = flows[i].key.proto
+        let dnsFlow = (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0
+        let identity = FlowTable.identity(flows[i])
+        if !ssh.isEmpty { ssh.finish(flow: identity) }
+        if !icmp.isEmpty && (proto == 1 || proto == 58) { icmp.finish(flow: identity) }
+        if dnsFlow && dns.pendingFlows > 0 { dns.finish(flow: identity) }  // only dissectDNS feeds it
+        if !tls.isEmpty { tls.finish(flow: identity) }
+        if !http.isEmpty && proto == 6 { http.finish(flow: identity) }
+        if !quic.isEmpty && proto == 17 {
             quic.finish(flow: identity, clientPackets: flows[i].orig.packets, serverPackets: flows[i].resp.packets)
-            streams.discard(flow: identity)
         }
+        if !streams.isEmpty && proto == 6 { streams.discard(flow: identity) }  // TCP dissectors only
         remove(i)
     }
 
@@ -286,14 +320,12 @@ public final class FlowTable {
     /// as Zeek's expired connection timers do).
     @inline(__always)
     func isExpired(_ i: Int, at now: Timestamp) -> Bool {
-        flows.withUnsafeBufferPointer { buffer in
-            let f = buffer.baseAddress! + i
-            if f.pointee.key.proto == 6 && f.pointee.orig.state == .synSent && f.pointee.resp.packets == 0
-                && Double(now.nanoseconds(since: f.pointee.start)) / 1e9 > settings.tcpSYNTimeout {
-                return true
-            }
-            return Double(now.nanoseconds(since: f.pointee.last)) / 1e9 > timeout(of: f)
+        let f = UnsafePointer(flows.pointer(i))
+        if f.pointee.key.proto == 6 && f.pointee.orig.state == .synSent && f.pointee.resp.packets == 0
+            && Double(now.nanoseconds(since: f.pointee.start)) / 1e9 > settings.tcpSYNTimeout {
+            return true
         }
+        return Double(now.nanoseconds(since: f.pointee.last)) / 1e9 > timeout(of: f)
     }
 
     /// Every 256 packets, or every second of packet time on a quiet link, looks at up to 64

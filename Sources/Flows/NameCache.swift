@@ -62,9 +62,8 @@ public final class NameCache {
     /// `now` whose TTL had not run out).
     public func name(client: IPAddress, address: IPAddress, at now: Timestamp) -> String? {
         guard let e = entries[Key(client: client, address: address)] else { return nil }
-        for a in [e.latest, e.previous].compactMap({ $0 }) where a.learned <= now && now <= a.expires {
-            return a.name
-        }
+        if e.latest.learned <= now && now <= e.latest.expires { return e.latest.name }
+        if let a = e.previous, a.learned <= now && now <= a.expires { return a.name }
         return nil
     }
 

@@ -62,10 +62,10 @@ public final class ZeekLogSet {
     /// time) is the clock of an attributor with a lag.
     public func write(from table: FlowTable, now: Timestamp = .zero) {
         if !table.finished.isEmpty {
-            for r in table.drain() {
+            table.drain { r in
                 if let attributor, !r.interim {
                     write(settled: attributor.settle(r, now: now))
-                    continue
+                    return
                 }
                 let a = attributor?.attribute(r)
                 (r.interim ? connLong : conn).write(r, attribution: a)
@@ -73,7 +73,7 @@ public final class ZeekLogSet {
             }
         }
         if !table.dns.completed.isEmpty {
-            for t in table.dns.drain() {
+            table.dns.drain { t in
                 dns.write(t)
                 dnsObserver?(t)
             }
