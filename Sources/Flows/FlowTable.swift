@@ -11,7 +11,9 @@ import Wire
 public final class FlowTable {
     public let settings: FlowSettings
     var flows: FlowStore
-    /// Index slots: -1 empty, else an index into `flows`. At least twice the flows held, so
+    /// Index slots: -1 empty, else an index into `flows` (bits 0-24) and a tag (bits 25-30: the
+    /// hash's top six bits), so a probe passes other flows without reading them, each read a
+    /// cache miss when the table is large. At least twice the flows held, so
     /// probe chains stay short and always end at an empty slot; doubled as the table fills
     /// (a small index stays in cache: a full-size one cost a cache and TLB miss per new flow).
     var slots: [Int32]
@@ -23,6 +25,11 @@ public final class FlowTable {
     public let maximumFlows: Int
     /// The largest table: 2^25 flows (about 8 GiB of flow state, 256 MiB of slots).
     public static let largestMaximumFlows = 1 << 25
+    /// Idle time, in nanoseconds, below which no flow has timed out: the shortest timeout,
+    /// less a microsecond for rounding. Most packets pass `isExpired` on this one comparison.
+    let neverExpiredBelow: Int64
+    /// True while `endAll` runs: the index was cleared, so removing a flow leaves it alone.
+    var indexCleared = false
     var sweepCursor = 0
     var packetsSinceSweep = 0
     var lastSweep = Timestamp.zero
@@ -63,6 +70,10 @@ public final class FlowTable {
         slots = Array(repeating: -1, count: capacity)
         mask = capacity - 1
         maximumFlows = wanted
+        let shortest = [settings.tcpInactivityTimeout, settings.udpInactivityTimeout, settings.dnsSessionTimeout,
+                        settings.icmpInactivityTimeout, settings.otherInactivityTimeout, settings.tcpCloseDelay,
+                        settings.tcpPartialCloseDelay, settings.tcpResetDelay].min()!
+        neverExpiredBelow = shortest.isFinite && shortest > 0.001 ? Int64(min(shortest, 1e9) * 1e9) - 1000 : 0
         flows = FlowStore(capacity: min(maximumFlows, 1 << 16))
     }
 
@@ -146,18 +157,26 @@ public final class FlowTable {
         return FlowTable.uid(FlowTable.identity(flows[i]), seed: FlowTable.uidSeed)
     }
 
-    /// Ends every flow (end of input), oldest activity first.
+    /// Ends every flow (end of input).
     public func flushAll() {
-        flush(atMost: .max)
+        endAll()
     }
 
-    /// Ends up to `count` flows, as `flushAll` would, so a caller can write and drain their
-    /// records between batches instead of holding every open flow's record at once.
-    public func flush(atMost count: Int) {
-        var left = count
-        while left > 0 && !flows.isEmpty {
-            finish(flows.count - 1, interim: false)
-            left -= 1
+    /// Ends every flow (end of input), `batch` at a time, calling `afterBatch` after each so
+    /// the caller can write and drain the records instead of holding every open flow's record
+    /// at once. The index is cleared once up front rather than kept up per flow (a cache miss
+    /// or two each), so `afterBatch` must not update the table.
+    public func endAll(batch: Int = .max, afterBatch: () -> Void = {}) {
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+        indexCleared = true
+        defer { indexCleared = false }
+        while !flows.isEmpty {
+            var left = max(1, batch)
+            while left > 0 && !flows.isEmpty {
+                finish(flows.count - 1, interim: false)
+                left -= 1
+            }
+            afterBatch()
         }
     }
 
@@ -203,12 +222,26 @@ public final class FlowTable {
         return Int(truncatingIfNeeded: h)
     }
 
+    /// Bits of a slot that hold the flow's index (`largestMaximumFlows` is 2^25).
+    static let indexMask: Int32 = (1 << 25) - 1
+
+    /// A hash's tag, placed above the index bits.
+    @inline(__always)
+    static func tag(_ hash: Int) -> Int32 {
+        Int32(truncatingIfNeeded: UInt64(bitPattern: Int64(hash)) >> 58) << 25
+    }
+
     func find(_ key: FlowKey) -> Int? {
-        var s = hash(key) & mask
+        let h = hash(key)
+        let tag = FlowTable.tag(h)
+        var s = h & mask
         while true {
-            let i = slots[s]
-            if i < 0 { return nil }
-            if flows[Int(i)].key == key { return Int(i) }
+            let v = slots[s]
+            if v < 0 { return nil }
+            if v & ~FlowTable.indexMask == tag {
+                let i = Int(v & FlowTable.indexMask)
+                if flows[i].key == key { return i }
+            }
             s = (s + 1) & mask
         }
     }
@@ -223,9 +256,10 @@ public final class FlowTable {
         mask = capacity - 1
         slots.withUnsafeMutableBufferPointer { index in
             for i in flows.indices {
-                var s = hash(flows[i].key) & mask
+                let h = hash(flows[i].key)
+                var s = h & mask
                 while index[s] >= 0 { s = (s + 1) & mask }
-                index[s] = Int32(i)
+                index[s] = FlowTable.tag(h) | Int32(i)
             }
         }
     }
@@ -240,20 +274,27 @@ public final class FlowTable {
         flows.append(flow)
         let f = flows.count - 1
         flows[f].nameID = names.nameID(client: flows[f].originator, address: flows[f].responder, at: p.timestamp)
-        var s = hash(key) & mask
+        let h = hash(key)
+        var s = h & mask
         while slots[s] >= 0 { s = (s + 1) & mask }
-        slots[s] = Int32(flows.count - 1)
+        slots[s] = FlowTable.tag(h) | Int32(flows.count - 1)
         if sourceIsOriginator == false { flows[flows.count - 1].history.append(UInt8(ascii: "^")) }
         return flows.count - 1
     }
 
     /// Removes flow `i` from the table (swap-remove in `flows`, backward shift in `slots`).
     func remove(_ i: Int) {
+        if indexCleared {
+            let last = flows.count - 1
+            if i != last { flows[i] = flows[last] }
+            flows.removeLast()
+            return
+        }
         var s = slotOf(i)
         // Backward-shift deletion keeps probe chains intact without tombstones.
         var next = (s + 1) & mask
         while slots[next] >= 0 {
-            let home = hash(flows[Int(slots[next])].key) & mask
+            let home = hash(flows[Int(slots[next] & FlowTable.indexMask)].key) & mask
             // Move `next` into the hole when its home is not in (s, next] cyclically.
             let inRange = s <= next ? (home > s && home <= next) : (home > s || home <= next)
             if !inRange {
@@ -266,14 +307,15 @@ public final class FlowTable {
         let last = flows.count - 1
         if i != last {
             flows[i] = flows[last]
-            slots[slotOf(last)] = Int32(i)
+            let moved = slotOf(last)
+            slots[moved] = slots[moved] & ~FlowTable.indexMask | Int32(i)
         }
         flows.removeLast()
     }
 
     func slotOf(_ i: Int) -> Int {
         var s = hash(flows[i].key) & mask
-        while slots[s] != Int32(i) { s = (s + 1) & mask }
+        while slots[s] < 0 || slots[s] & FlowTable.indexMask != Int32(i) { s = (s + 1) & mask }
         return s
     }
 
@@ -325,7 +367,9 @@ public final class FlowTable {
             && Double(now.nanoseconds(since: f.pointee.start)) / 1e9 > settings.tcpSYNTimeout {
             return true
         }
-        return Double(now.nanoseconds(since: f.pointee.last)) / 1e9 > timeout(of: f)
+        let idle = now.nanoseconds(since: f.pointee.last)
+        if idle < neverExpiredBelow { return false }
+        return Double(idle) / 1e9 > timeout(of: f)
     }
 
     /// Every 256 packets, or every second of packet time on a quiet link, looks at up to 64

@@ -91,10 +91,7 @@ public final class LogRun: Sendable {
         decoder.finish()
         // In batches: holding the record of every flow still open (most of them, in a capture
         // of long flows) cost page faults and a tenth of the run.
-        repeat {
-            table.flush(atMost: 4096)
-            logs.write(from: table)
-        } while table.count > 0
+        table.endAll(batch: 4096) { logs.write(from: table) }
         logs.close()
         summary.record(decoder, elapsed: clock.now - started)
         return Result(decode: summary, flowsCreated: table.created, flowsEvicted: table.evicted, rows: logs.rows,
