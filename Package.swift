@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "SensorCoreTests", dependencies: ["SensorCore"]),
         .testTarget(name: "WireTests", dependencies: ["Wire", "Capture", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
-        .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Collector", "Flows", "SensorCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "Config", "Store", "Attribution", "Flows", "SensorCore"]),
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),

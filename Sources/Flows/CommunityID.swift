@@ -1,4 +1,3 @@
-import Crypto
 import SensorCore
 
 /// Community ID v1 (corelight/community-id-spec): "1:" + base64(SHA-1(seed, ordered tuple)).
@@ -44,10 +43,11 @@ public enum CommunityID {
             default:
                 break
             }
-            var sha1 = Insecure.SHA1()
-            sha1.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]))
-            let digest = sha1.finalize()
-            return digest.withUnsafeBytes { base64($0.assumingMemoryBound(to: UInt8.self), prefix: "1:") }
+            let (high, middle, low) = SHA1.digest(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]))
+            let digest = (high.bigEndian, middle.bigEndian, low.bigEndian)
+            return withUnsafeBytes(of: digest) { raw in
+                base64(UnsafeRawBufferPointer(rebasing: raw[0..<20]).assumingMemoryBound(to: UInt8.self), prefix: "1:")
+            }
         }
     }
 

@@ -4,7 +4,7 @@ import Wire
 extension OutputBuffer {
     /// Appends an address in its text form (dotted quad, RFC 5952).
     public func append(_ address: IPAddress) {
-        address.appendText(to: &bytes)
+        commit(address.writeText(to: reserve(IPAddress.maximumTextLength)))
     }
 
     /// Appends a timestamp as epoch seconds with nine decimals (`1700000000.123456789`).

@@ -5,8 +5,13 @@ import Darwin
 #endif
 
 /// Bytes on their way to a file descriptor, written in chunks of `flushThreshold` bytes.
+/// Held in plain memory it owns: appending a field is a capacity check and a copy, with no
+/// array uniqueness test (conn.log rows made a few dozen appends each).
 public final class OutputBuffer {
-    public internal(set) var bytes: [UInt8] = []
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// Bytes buffered.
+    public private(set) var count = 0
     private let descriptor: Int32?
     /// Bytes buffered before a write(2).
     public let flushThreshold: Int
@@ -17,100 +22,122 @@ public final class OutputBuffer {
     public init(descriptor: Int32?, flushThreshold: Int = 1 << 16) {
         self.descriptor = descriptor
         self.flushThreshold = flushThreshold
-        bytes.reserveCapacity(min(flushThreshold, 1 << 20) + 4096)
+        capacity = min(max(flushThreshold, 0), 1 << 20) + 4096
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// What is buffered, as an array (tests and in-memory writers).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// Makes room for `n` more bytes and returns where they go; the caller then adds what it
+    /// wrote to `count` through `commit`.
+    @inline(__always)
+    func reserve(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if n > capacity - count { grow(toHold: n) }
+        return storage + count
+    }
+
+    @inline(__always)
+    func commit(_ n: Int) { count += n }
+
+    private func grow(toHold n: Int) {
+        var larger = max(capacity, 64)
+        while larger - count < n { larger *= 2 }
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.update(from: storage, count: count)
+        storage.deallocate()
+        storage = moved
+        capacity = larger
     }
 
     public func append(_ byte: UInt8) {
-        bytes.append(byte)
+        reserve(1).pointee = byte
+        count += 1
     }
 
     public func append(_ text: String) {
-        bytes.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { append(buffer: $0) }
     }
 
     public func append(_ other: [UInt8]) {
-        bytes.append(contentsOf: other)
+        other.withUnsafeBufferPointer { append(buffer: $0) }
     }
 
     public func append(buffer: UnsafeBufferPointer<UInt8>) {
-        bytes.append(contentsOf: buffer)
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+        reserve(buffer.count).update(from: base, count: buffer.count)
+        count += buffer.count
     }
 
     public func append(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        text.withUTF8Buffer { append(buffer: $0) }
     }
 
-    /// Appends an unsigned decimal number.
+    /// Appends a decimal number (a negative one with its sign).
     public func appendDecimal<T: BinaryInteger>(_ value: T) {
-        if value < 10 {
-            bytes.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
-            return
+        if value < 0 { append(UInt8(ascii: "-")) }  // a signed count from a hostile feed
+        var v = UInt64(truncatingIfNeeded: value.magnitude)
+        var digits = 1
+        var limit: UInt64 = 10
+        while digits < 20 && v >= limit {  // 20 digits hold UInt64.max
+            digits += 1
+            limit = limit &* 10
         }
-        var v = UInt64(truncatingIfNeeded: value)
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while v > 0 && n < 24 {
-                raw[23 - n] = UInt8(ascii: "0") &+ UInt8(v % 10)
-                v /= 10
-                n += 1
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[(24 - n)...]))
+        let out = reserve(digits)
+        for k in stride(from: digits - 1, through: 0, by: -1) {
+            out[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
         }
+        count += digits
     }
 
     /// Appends a signed decimal number.
     public func appendSigned(_ value: Int64) {
-        if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            appendDecimal(value.magnitude)
-        } else {
-            appendDecimal(UInt64(value))
-        }
+        if value < 0 { append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude)
     }
 
-    /// Appends `value` as exactly `width` digits (its lowest ones), zero-padded; one append.
+    /// Appends `value` as exactly `width` digits (its lowest ones), zero-padded.
     public func appendPadded(_ value: Int64, width: Int) {
         var v = value.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no heap
         let n = min(max(width, 0), 24)
-        withUnsafeMutableBytes(of: &digits) { raw in
-            for k in 0..<n {
-                raw[n - 1 - k] = UInt8(ascii: "0") &+ UInt8(v % 10)
-                v /= 10
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+        let out = reserve(n)
+        for k in stride(from: n - 1, through: 0, by: -1) {
+            out[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+            v /= 10
         }
+        count += n
     }
 
     /// Writes out when the buffer passed the threshold.
     @inline(__always) public func flushIfFull() {
-        if bytes.count >= flushThreshold { flush() }
+        if count >= flushThreshold { flush() }
     }
 
     /// Writes everything buffered.
     public func flush() {
-        guard let descriptor, !bytes.isEmpty else { return }
+        guard let descriptor, count > 0 else { return }
         if writeError == nil {
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        writeError = errno
-                        return
-                    }
-                    offset += n
+            var offset = 0
+            while offset < count {
+                let n = write(descriptor, storage + offset, count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    writeError = errno
+                    break
                 }
+                offset += n
             }
         }
-        bytes.removeAll(keepingCapacity: true)
+        count = 0
     }
 
     /// Takes the collected bytes (for a buffer without a descriptor).
     public func take() -> [UInt8] {
-        defer { bytes.removeAll(keepingCapacity: true) }
+        defer { count = 0 }
         return bytes
     }
 }

@@ -132,23 +132,31 @@ extension IPAddress: CustomStringConvertible {
 
     /// Appends the text form (RFC 5952 for IPv6) as UTF-8 without creating a String.
     public func appendText(to out: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: IPAddress.maximumTextLength) { scratch in
+            let n = writeText(to: scratch.baseAddress!)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[0..<n]))
+        }
+    }
+
+    /// The longest text form, in bytes ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").
+    public static let maximumTextLength = 39
+
+    /// Writes the text form (RFC 5952 for IPv6) at `out`, which must have room for
+    /// `maximumTextLength` bytes; returns the bytes written.
+    public func writeText(to out: UnsafeMutablePointer<UInt8>) -> Int {
+        // Written in place with a running index (a nested writer would box it in debug builds,
+        // an allocation per address).
+        var n = 0
         if isIPv4 {
-            // Dotted quad into 16 bytes of scratch, then one append.
             let v = ipv4
-            var text: (UInt64, UInt64) = (0, 0)
-            withUnsafeMutableBytes(of: &text) { raw in
-                var n = 0
-                for i in 0..<4 {
-                    if i > 0 { raw[n] = UInt8(ascii: "."); n += 1 }
-                    let octet = UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32(i)))
-                    if octet >= 100 { raw[n] = UInt8(ascii: "0") + octet / 100; n += 1 }
-                    if octet >= 10 { raw[n] = UInt8(ascii: "0") + octet / 10 % 10; n += 1 }
-                    raw[n] = UInt8(ascii: "0") + octet % 10
-                    n += 1
-                }
-                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[0..<n]))
+            for i in 0..<4 {
+                if i > 0 { out[n] = UInt8(ascii: "."); n += 1 }
+                let octet = UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32(i)))
+                if octet >= 100 { out[n] = UInt8(ascii: "0") + octet / 100; n += 1 }
+                if octet >= 10 { out[n] = UInt8(ascii: "0") + octet / 10 % 10; n += 1 }
+                out[n] = UInt8(ascii: "0") + octet % 10; n += 1
             }
-            return
+            return n
         }
         var groups = (UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0))
         withUnsafeMutableBytes(of: &groups) { raw in
@@ -169,39 +177,31 @@ extension IPAddress: CustomStringConvertible {
             }
             // IPv4-mapped (::ffff:a.b.c.d) keeps the dotted tail, as RFC 5952 section 5 recommends.
             if bestStart == 0 && bestLength == 5 && g[5] == 0xffff {
-                out.append(contentsOf: Array("::ffff:".utf8))
+                for c in "::ffff:".utf8 { out[n] = c; n += 1 }
                 let v = UInt32(g[6]) << 16 | UInt32(g[7])
-                IPAddress(ipv4: v).appendText(to: &out)
+                n += IPAddress(ipv4: v).writeText(to: out + n)
                 return
             }
             var k = 0
             while k < 8 {
                 if k == bestStart {
-                    out.append(UInt8(ascii: ":")); out.append(UInt8(ascii: ":"))
+                    out[n] = UInt8(ascii: ":"); n += 1; out[n] = UInt8(ascii: ":"); n += 1
                     k += bestLength
                     continue
                 }
-                if k > 0 && k != bestStart + bestLength { out.append(UInt8(ascii: ":")) }
-                appendHex(g[k], to: &out)
+                if k > 0 && k != bestStart + bestLength { out[n] = UInt8(ascii: ":"); n += 1 }
+                let digits: StaticString = "0123456789abcdef"
+                var started = false
+                for shift in stride(from: 12, through: 0, by: -4) {
+                    let d = Int((g[k] >> UInt16(shift)) & 0xf)
+                    if d != 0 || started || shift == 0 {
+                        started = true
+                        out[n] = digits.utf8Start[d]; n += 1
+                    }
+                }
                 k += 1
             }
         }
-    }
-}
-
-@inlinable func appendDecimal(_ v: UInt32, to out: inout [UInt8]) {
-    if v >= 10 { appendDecimal(v / 10, to: &out) }
-    out.append(UInt8(ascii: "0") + UInt8(v % 10))
-}
-
-@inlinable func appendHex(_ v: UInt16, to out: inout [UInt8]) {
-    let digits: StaticString = "0123456789abcdef"
-    var started = false
-    for shift in stride(from: 12, through: 0, by: -4) {
-        let d = Int((v >> UInt16(shift)) & 0xf)
-        if d != 0 || started || shift == 0 {
-            started = true
-            out.append(digits.utf8Start[d])
-        }
+        return n
     }
 }
