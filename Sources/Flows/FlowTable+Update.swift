@@ -111,15 +111,19 @@ extension FlowTable {
         let seen = isOrig ? flows[i].origPayloadsExamined : flows[i].respPayloadsExamined
         guard seen < FlowTable.identificationPackets else { return }
         if isOrig { flows[i].origPayloadsExamined += 1 } else { flows[i].respPayloadsExamined += 1 }
+        var streamStart = true
         if proto == 6 {
             guard flows[i].orig.historyFlags & 1 != 0 || flows[i].resp.historyFlags & 1 != 0 else { return }
+            // Relative sequence 1: the segment starts this direction's stream.
+            let start = isOrig ? flows[i].orig.startSeq : flows[i].resp.startSeq
+            streamStart = p.tcpSequence &+ (p.tcpFlags.contains(.syn) ? 1 : 0) &- start == 1
         }
         // UDP protocols are judged on the first datagram each way, except QUIC, whose ClientHello
         // may start in a later Initial (0-RTT first, or CRYPTO frames out of order); TCP keeps
         // looking for TLS after STARTTLS.
         let mine = Service(rawValue: isOrig ? flows[i].origServices : flows[i].respServices)
         if proto == 17 && seen > 0 && !(mine.contains(.quic) && !mine.contains(.ssl)) { return }
-        var (found, initial) = ServiceDetector.identifyWithInitial(payload, transport: proto)
+        var (found, initial) = ServiceDetector.identifyWithInitial(payload, transport: proto, streamStart: streamStart)
         if isOrig && initial == nil && found.contains(.quic) && !tls.isEmpty,
            let original = tls.quicConnectionID(flow: FlowTable.identity(flows[i])) {
             initial = QUICInitial.decryptClientInitial(payload, originalConnectionID: original)

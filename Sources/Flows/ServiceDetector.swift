@@ -6,8 +6,17 @@ import SensorCore
 public enum ServiceDetector {
     /// The service `payload` looks like (or an empty set), and the decrypted packet when it is
     /// a QUIC client Initial.
-    public static func identifyWithInitial(_ payload: FrameBytes, transport: UInt8) -> (Service, QUICInitial.Packet?) {
+    /// `streamStart` false: a TCP segment after the start of its direction's stream, which can
+    /// only begin a TLS handshake (after STARTTLS or a proxy's CONNECT) or an SSH banner (after
+    /// the lines a server may send first, RFC 4253 section 4.2); HTTP and DNS, like Zeek's
+    /// signatures, are known from the bytes that start a stream.
+    public static func identifyWithInitial(_ payload: FrameBytes, transport: UInt8,
+                                           streamStart: Bool = true) -> (Service, QUICInitial.Packet?) {
         var initial: QUICInitial.Packet? = nil
+        if transport == 6 && !streamStart {
+            if looksLikeTLSHandshake(payload) { return (.ssl, nil) }
+            return (matches(payload, "SSH-") ? .ssh : [], nil)
+        }
         let service = classify(payload, transport: transport, initial: &initial)
         return (service, initial)
     }
@@ -22,10 +31,7 @@ public enum ServiceDetector {
         let n = payload.count
         guard n >= 4 else { return [] }
         if transport == 6 {
-            if n >= 6 && payload.u8(0) == 0x16 && payload.u8(1) == 3 && payload.u8(2) <= 4
-                && (payload.u8(5) == 1 || payload.u8(5) == 2) {
-                return .ssl  // the TLS tracker reads the handshake, across segments
-            }
+            if looksLikeTLSHandshake(payload) { return .ssl }  // the TLS tracker reads the handshake, across segments
             if matches(payload, "SSH-") { return .ssh }
             if isHTTP(payload) { return .http }
             if n >= 14 && looksLikeDNS(payload, offset: 2) { return .dns }  // length-prefixed
@@ -40,6 +46,11 @@ public enum ServiceDetector {
             if n >= 12 && looksLikeDNS(payload, offset: 0) { return .dns }
         }
         return []
+    }
+
+    /// A TLS handshake record (RFC 8446 section 5.1) starting a ClientHello or ServerHello.
+    static func looksLikeTLSHandshake(_ p: FrameBytes) -> Bool {
+        p.count >= 6 && p.u8(0) == 0x16 && p.u8(1) == 3 && p.u8(2) <= 4 && (p.u8(5) == 1 || p.u8(5) == 2)
     }
 
     /// A QUIC long header (RFC 9000 section 17.2): form and fixed bits set, a version we know
