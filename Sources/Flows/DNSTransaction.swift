@@ -180,7 +180,7 @@ public struct DNSTransaction: Sendable, Equatable {
             }
             return out
         case .signature(let covered, let signer):
-            return text("RRSIG \(covered) ") + (signer.labels.isEmpty ? text("<Root>") : signer.lowercasedDotted)
+            return text("RRSIG \(covered) ") + (signer.isRoot ? text("<Root>") : signer.lowercasedDotted)
         case .key(let algorithm): return text("DNSKEY \(algorithm)")
         case .nextSecure(let next): return text("NSEC ") + r.name.lowercasedDotted + [UInt8(ascii: " ")] + next.lowercasedDotted
         case .delegationSigner(let algorithm, let digestType): return text("DS \(algorithm) \(digestType)")
