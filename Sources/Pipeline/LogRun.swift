@@ -69,9 +69,12 @@ public final class LogRun: Sendable {
                 let ended = source.forEachFrame { frame in
                     decoder.decode(frame.bytes, linkType: frame.linkType, timestamp: frame.timestamp,
                                    wireLength: frame.wireLength, into: &packet)
-                    let valid = !settings.verifyChecksums || decoder.transportChecksumIsValid(packet, frame: frame.bytes)
-                    decoder.withPayload(of: packet, frame: frame.bytes) { table.update(packet, payload: $0, checksumValid: valid) }
-                    if packet.weirdCount > 0, let weird = packet.weird { Self.noteWeird(weird, packet, table: table, logs: logs) }
+                    // One copy out of the captured variable; passing the variable itself copied it
+                    // at each call.
+                    let p = packet
+                    let valid = !settings.verifyChecksums || decoder.transportChecksumIsValid(p, frame: frame.bytes)
+                    decoder.withPayload(of: p, frame: frame.bytes) { table.update(p, payload: $0, checksumValid: valid) }
+                    if p.weirdCount > 0, let weird = p.weird { Self.noteWeird(weird, p, table: table, logs: logs) }
                     logs.write(from: table)
                     input.packets &+= 1
                     total &+= 1
