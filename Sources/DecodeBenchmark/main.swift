@@ -4,15 +4,18 @@ import Flows
 import SensorCore
 import Wire
 
-// Hot-path benchmark without I/O (scripts/bench-decode): copies the first PACKETS frames of
-// a capture into memory, then times, over ROUNDS passes, (a) a loop that only touches each
-// frame's length (the floor), (b) PacketDecoder.decode, and (c) decode plus FlowTable.update
-// with payloads. Prints nanoseconds per packet, the median round of each.
-// Usage: DecodeBenchmark CAPTURE [PACKETS] [ROUNDS] [floor|decode|flows]  (all three by default)
+// Hot-path benchmark without I/O (run at the end of scripts/bench): copies the first PACKETS
+// frames of a capture into memory, then times, over ROUNDS passes, (a) a loop that only
+// touches each frame's length (the floor), (b) PacketDecoder.decode, (c) decode plus
+// FlowTable.update with payloads, ending every flow at the end, and (d) the same without
+// ending them. Prints nanoseconds per packet, the median round of each and the fastest.
+// Instruction counts (valgrind --tool=cachegrind on a binary stripped of debug info, which
+// this valgrind cannot read) are steadier than times on a shared machine.
+// Usage: DecodeBenchmark CAPTURE [PACKETS] [ROUNDS] [floor|decode|flows|updates]  (all by default)
 
 let arguments = CommandLine.arguments
 guard arguments.count > 1 else {
-    print("usage: DecodeBenchmark CAPTURE [PACKETS] [ROUNDS]")
+    print("usage: DecodeBenchmark CAPTURE [PACKETS] [ROUNDS] [floor|decode|flows|updates]")
     exit(2)
 }
 let limit = arguments.count > 2 ? Int(arguments[2]) ?? 500_000 : 500_000
