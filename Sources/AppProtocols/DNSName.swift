@@ -97,6 +97,7 @@ public struct DNSName: Sendable, Equatable, Hashable {
         if tooLong { return "<Name too long>" }
         if encoded.isEmpty { return "<Root>" }
         var out: [UInt8] = []
+        out.reserveCapacity(encoded.count + 8)
         var first = true
         forEachLabel { label in
             if !first { out.append(UInt8(ascii: ".")) }

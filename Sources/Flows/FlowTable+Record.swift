@@ -7,14 +7,12 @@ extension FlowTable {
         let tcp = proto == 6
         let origBytes = tcp ? f.orig.tcpSize : f.orig.payloadBytes
         let respBytes = tcp ? f.resp.tcpSize : f.resp.payloadBytes
-        var history = f.history.text
-        if history.isEmpty { history = "" }
         return FlowRecord(
             // A flow is unique by its key and first packet's time, so those seed its uid.
             start: f.start, end: f.last, connection: connection(f),
             service: FlowTable.services(f).names,
             connState: FlowTable.connState(f),
-            history: history,
+            history: f.history.text,
             originatorBytes: origBytes, responderBytes: respBytes,
             originatorPackets: f.orig.packets, responderPackets: f.resp.packets,
             originatorIPBytes: f.orig.ipBytes, responderIPBytes: f.resp.ipBytes,

@@ -40,6 +40,11 @@ public struct History: Sendable, Equatable {
         withUnsafeBytes(of: storage) { Array($0[0..<Int(count)]) }
     }
 
-    /// The letters as text ("ShADadFf").
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    /// The letters as text ("ShADadFf"), built straight from the inline bytes (up to 15
+    /// letters need no allocation at all).
+    public var text: String {
+        withUnsafeBytes(of: storage) { raw in
+            String(decoding: UnsafeRawBufferPointer(rebasing: raw[0..<Int(count)]).assumingMemoryBound(to: UInt8.self), as: UTF8.self)
+        }
+    }
 }
