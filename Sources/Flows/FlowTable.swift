@@ -326,6 +326,9 @@ public final class FlowTable {
         // Only the trackers this flow can have state in: each look-up hashes (a tenth of ending a flow).
         let proto = flows[i].key.proto
         let dnsFlow = (flows[i].origServices | flows[i].respServices) & Service.dns.rawValue != 0
+        // The identity hashes the key: only when some tracker holds state at all.
+        guard dns.pendingFlows > 0 || !streams.isEmpty || !tls.isEmpty || !quic.isEmpty || !http.isEmpty
+            || !ssh.isEmpty || !icmp.isEmpty else { remove(i); return }
         let identity = FlowTable.identity(flows[i])
         if !ssh.isEmpty { ssh.finish(flow: identity) }
         if !icmp.isEmpty && (proto == 1 || proto == 58) { icmp.finish(flow: identity) }

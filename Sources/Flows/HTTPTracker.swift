@@ -73,7 +73,7 @@ public final class HTTPTracker {
     }
 
     public func drain() -> [HTTPTransaction] {
-        defer { completed.removeAll(keepingCapacity: true) }
+        defer { completed = [] }
         return completed
     }
 

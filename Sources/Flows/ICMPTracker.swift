@@ -104,12 +104,12 @@ public final class ICMPTracker {
     }
 
     public func drainUnreachable() -> [ICMPUnreachable] {
-        defer { unreachable.removeAll(keepingCapacity: true) }
+        defer { unreachable = [] }
         return unreachable
     }
 
     public func drain() -> [ICMPEchoSummary] {
-        defer { completed.removeAll(keepingCapacity: true) }
+        defer { completed = [] }
         return completed
     }
 

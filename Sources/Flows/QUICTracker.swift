@@ -142,7 +142,7 @@ public final class QUICTracker {
     }
 
     public func drain() -> [QUICSession] {
-        defer { completed.removeAll(keepingCapacity: true) }
+        defer { completed = [] }
         return completed
     }
 

@@ -52,7 +52,7 @@ public final class SSHTracker {
     }
 
     public func drain() -> [SSHSession] {
-        defer { completed.removeAll(keepingCapacity: true) }
+        defer { completed = [] }
         return completed
     }
 }

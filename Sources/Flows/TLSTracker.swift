@@ -128,7 +128,7 @@ public final class TLSTracker {
 
     /// Takes the sessions ready for ssl.log.
     public func drain() -> [SSLSession] {
-        defer { completed.removeAll(keepingCapacity: true) }
+        defer { completed = [] }
         return completed
     }
 
