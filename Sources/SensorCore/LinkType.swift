@@ -5,28 +5,29 @@ public struct LinkType: RawRepresentable, Hashable, Sendable {
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    // Computed constants: a stored static costs other modules a call and a once-check per use.
     /// BSD loopback: 4-byte address family in the capturing host's byte order.
-    public static let null = LinkType(rawValue: 0)
+    @inlinable public static var null: LinkType { LinkType(rawValue: 0) }
     /// IEEE 802.3 Ethernet.
-    public static let ethernet = LinkType(rawValue: 1)
+    @inlinable public static var ethernet: LinkType { LinkType(rawValue: 1) }
     /// Raw IP as DLT 12 on most platforms (libpcap maps it to 101 in files).
-    public static let rawDLT12 = LinkType(rawValue: 12)
+    @inlinable public static var rawDLT12: LinkType { LinkType(rawValue: 12) }
     /// Raw IP as DLT 14 on some BSDs.
-    public static let rawDLT14 = LinkType(rawValue: 14)
+    @inlinable public static var rawDLT14: LinkType { LinkType(rawValue: 14) }
     /// Raw IPv4 or IPv6, version from the first nibble.
-    public static let raw = LinkType(rawValue: 101)
+    @inlinable public static var raw: LinkType { LinkType(rawValue: 101) }
     /// OpenBSD loopback: 4-byte address family in network byte order.
-    public static let loop = LinkType(rawValue: 108)
+    @inlinable public static var loop: LinkType { LinkType(rawValue: 108) }
     /// Linux "cooked" capture, version 1 (16-byte header).
-    public static let linuxSLL = LinkType(rawValue: 113)
+    @inlinable public static var linuxSLL: LinkType { LinkType(rawValue: 113) }
     /// 802.11 with a radiotap header.
-    public static let ieee80211Radiotap = LinkType(rawValue: 127)
+    @inlinable public static var ieee80211Radiotap: LinkType { LinkType(rawValue: 127) }
     /// Raw IPv4 only.
-    public static let ipv4 = LinkType(rawValue: 228)
+    @inlinable public static var ipv4: LinkType { LinkType(rawValue: 228) }
     /// Raw IPv6 only.
-    public static let ipv6 = LinkType(rawValue: 229)
+    @inlinable public static var ipv6: LinkType { LinkType(rawValue: 229) }
     /// Linux "cooked" capture, version 2 (20-byte header).
-    public static let linuxSLL2 = LinkType(rawValue: 276)
+    @inlinable public static var linuxSLL2: LinkType { LinkType(rawValue: 276) }
 
     /// A short stable name for output ("EN10MB", "LINUX_SLL2", or "DLT_<n>").
     public var name: String {

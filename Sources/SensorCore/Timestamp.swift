@@ -10,7 +10,7 @@ public struct Timestamp: Comparable, Hashable, Sendable {
         self.nanoseconds = seconds &* 1_000_000_000 &+ sub
     }
 
-    public static let zero = Timestamp(nanoseconds: 0)
+    @inlinable public static var zero: Timestamp { Timestamp(nanoseconds: 0) }
 
     /// Whole seconds since the epoch (floor).
     @inlinable public var seconds: Int64 {
