@@ -11,6 +11,11 @@ public final class NameCache {
     struct Key: Hashable {
         var client: IPAddress
         var address: IPAddress
+
+        /// One word into the hasher rather than six (looked up for every new flow).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(NameCache.mix(client) &* 31 ^ NameCache.mix(address))
+        }
     }
     /// An answer: the name, when it was seen, and when its TTL runs out.
     struct Answer {
@@ -27,6 +32,10 @@ public final class NameCache {
 
     public let capacity: Int
     private var entries: [Key: Entry] = [:]
+    /// One bit per hash of every address ever answered (never cleared): most new flows go to
+    /// addresses no answer named, and this tells so without a dictionary probe.
+    private var answeredFilter = [UInt64](repeating: 0, count: NameCache.filterWords)
+    static let filterWords = 1 << 10
     /// Answers recorded, and entries replaced to stay within capacity.
     public private(set) var recorded: UInt64 = 0
     public private(set) var evicted: UInt64 = 0
@@ -47,6 +56,8 @@ public final class NameCache {
             if name == nil { name = question.name.text }
             let ttl = max(NameCache.minimumTTL, Int64(r.ttl))
             let key = Key(client: client, address: address)
+            let bit = NameCache.filterBit(address)
+            answeredFilter[bit >> 6] |= 1 << UInt64(bit & 63)
             let answer = Answer(name: name!, learned: now, expires: Timestamp(nanoseconds: now.nanoseconds &+ ttl &* 1_000_000_000))
             if let old = entries[key] {
                 entries[key] = Entry(latest: answer, previous: old.latest)
@@ -61,6 +72,8 @@ public final class NameCache {
     /// The name `client` had resolved for `address` by `now` (an answer seen no later than
     /// `now` whose TTL had not run out).
     public func name(client: IPAddress, address: IPAddress, at now: Timestamp) -> String? {
+        let bit = NameCache.filterBit(address)
+        guard answeredFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0 else { return nil }
         guard let e = entries[Key(client: client, address: address)] else { return nil }
         if e.latest.learned <= now && now <= e.latest.expires { return e.latest.name }
         if let a = e.previous, a.learned <= now && now <= a.expires { return a.name }
@@ -108,6 +121,16 @@ public final class NameCache {
         let i = Int(id & 0xFF_FFFF)
         return i >= 1 && i <= interned.count ? interned[i - 1] : nil
     }
+
+    @inline(__always)
+    static func mix(_ a: IPAddress) -> UInt64 {
+        var z = (a.high &* 0x9E37_79B9_7F4A_7C15 ^ a.low) &* 0xD6E8_FEB8_6659_FD93
+        z ^= z >> 32
+        return a.isIPv4 ? z : ~z
+    }
+
+    @inline(__always)
+    static func filterBit(_ a: IPAddress) -> Int { Int(truncatingIfNeeded: mix(a) >> 48) & (filterWords * 64 - 1) }
 
     private func evictSoonest() {
         // A sample keeps eviction cheap; the cache is a hint, not a record.
