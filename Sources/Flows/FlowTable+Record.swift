@@ -116,9 +116,10 @@ extension FlowTable {
 
     static let base62: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-    /// A Zeek-style uid: "C" and 17 base62 characters, derived from the run's seed and the
-    /// flow's key and start, so the same input gives the same uids every time. Built in place
-    /// (once per flow and per log row, so it must be cheap).
+    /// A Zeek-style uid: "C" and 14 base62 characters (83 bits; Zeek's have up to 17, and tools
+    /// treat them as opaque), derived from the run's seed and the flow's key and start, so the
+    /// same input gives the same uids every time. Fifteen bytes fit inside a String, so making
+    /// one (per flow and per log row) allocates nothing and copies of it count no references.
     static func uid(_ counter: UInt64, seed: UInt64) -> String {
         var x = counter &+ seed &* 0x9E37_79B9_7F4A_7C15
         @inline(__always) func mix() -> UInt64 {
@@ -131,14 +132,14 @@ extension FlowTable {
         var a = mix()
         let b = mix()
         let digits = base62.utf8Start
-        return String(unsafeUninitializedCapacity: 18) { out in
+        return String(unsafeUninitializedCapacity: 15) { out in
             out[0] = UInt8(ascii: "C")
-            for k in 0..<17 {
-                if k == 9 { a = b }
+            for k in 0..<14 {  // seven digits (41 bits) from each word
+                if k == 7 { a = b }
                 out[k + 1] = digits[Int(a % 62)]
                 a /= 62
             }
-            return 18
+            return 15
         }
     }
 }
