@@ -91,7 +91,7 @@ for i in 0..<flowCount {
                           connection: ConnectionID(uid: "C", originator: s.local, originatorPort: port, responder: remote, responderPort: 443, proto: 6),
                           service: [], connState: "SF", history: "ShADadFf", originatorBytes: 1, responderBytes: 1,
                           originatorPackets: 1, responderPackets: 1, originatorIPBytes: 60, responderIPBytes: 60, missedBytes: 0,
-                          localOriginator: true, localResponder: false, vlan: 0, communityID: "", resolvedName: nil, serverName: nil,
+                          localOriginator: true, localResponder: false, vlan: 0, communityID: CommunityID(high: 0, middle: 0, low: 0), resolvedName: nil, serverName: nil,
                           originatorEntropy: nil, portService: nil, tunnelled: false, interim: false)
     methods[correlator.attribute(flow).method, default: 0] += 1
 }

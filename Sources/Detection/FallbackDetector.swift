@@ -566,7 +566,7 @@ public final class FallbackDetector {
             let span = (first, max(last, first))
             let history = sessions(normalized(events[agent] ?? [], known: baseline.agents[agent]).filter { $0.channel == primaryChannel }.sorted { $0.start < $1.start })
             alert.timeline = Alert.Timeline(start: span.0, end: span.1, primary: history.suffix(Alert.Timeline.maximumPoints).map { (time: $0.start, succeeded: $0.succeeded) },
-                                            fallback: flows.prefix(Alert.Timeline.maximumPoints).map { ($0.start, $0.flow.communityID) },
+                                            fallback: flows.prefix(Alert.Timeline.maximumPoints).map { ($0.start, $0.flow.communityID.description) },
                                             awake: awake.intervals(from: span.0, to: span.1), quiet: (previous, next))
             alerts.append(alert)
         }

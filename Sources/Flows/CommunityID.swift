@@ -1,10 +1,56 @@
 import SensorCore
 
 /// Community ID v1 (corelight/community-id-spec): "1:" + base64(SHA-1(seed, ordered tuple)).
-public enum CommunityID {
+/// Held as the 20-byte digest and written as text only where a row needs it: the text is
+/// 30 bytes, too long to sit inside a String, so a String per flow was an allocation per flow.
+public struct CommunityID: Hashable, Sendable, CustomStringConvertible {
+    /// The SHA-1 digest as big-endian words: bytes 0-7, 8-15 and 16-19.
+    public var high: UInt64
+    public var middle: UInt64
+    public var low: UInt32
+
+    public init(high: UInt64, middle: UInt64, low: UInt32) {
+        self.high = high
+        self.middle = middle
+        self.low = low
+    }
+
+    /// Bytes of the text form: "1:" and 28 base64 characters.
+    public static let textLength = 30
+
+    /// The text form, "1:" + base64 of the digest.
+    public var description: String {
+        String(unsafeUninitializedCapacity: CommunityID.textLength) { write(to: $0.baseAddress!) }
+    }
+
+    /// Writes the text form's `textLength` bytes at `out`; returns the count.
+    @discardableResult
+    public func write(to out: UnsafeMutablePointer<UInt8>) -> Int {
+        out[0] = UInt8(ascii: "1")
+        out[1] = UInt8(ascii: ":")
+        // Base64 (RFC 4648 section 4) of 20 bytes: six groups of three, then two bytes and a pad.
+        let first = high, second = middle
+        CommunityID.base64(UInt32(truncatingIfNeeded: first >> 40), characters: 4, to: out + 2)
+        CommunityID.base64(UInt32(truncatingIfNeeded: first >> 16) & 0xFF_FFFF, characters: 4, to: out + 6)
+        CommunityID.base64(UInt32(truncatingIfNeeded: first << 8 | second >> 56) & 0xFF_FFFF, characters: 4, to: out + 10)
+        CommunityID.base64(UInt32(truncatingIfNeeded: second >> 32) & 0xFF_FFFF, characters: 4, to: out + 14)
+        CommunityID.base64(UInt32(truncatingIfNeeded: second >> 8) & 0xFF_FFFF, characters: 4, to: out + 18)
+        CommunityID.base64(UInt32(truncatingIfNeeded: second << 16) & 0xFF_0000 | low >> 16, characters: 4, to: out + 22)
+        CommunityID.base64((low & 0xFFFF) << 8, characters: 3, to: out + 26)
+        out[29] = UInt8(ascii: "=")
+        return CommunityID.textLength
+    }
+
+    /// The first `characters` base64 digits of the 24-bit group `n`.
+    @inline(__always)
+    private static func base64(_ n: UInt32, characters: Int, to out: UnsafeMutablePointer<UInt8>) {
+        let table = base64Alphabet.utf8Start
+        for k in 0..<characters { out[k] = table[Int(n >> UInt32(18 - 6 * k) & 63)] }
+    }
+
     /// The ID of a flow seen from `source`; the tuple is ordered as the spec says.
     public static func compute(source: IPAddress, sourcePort: UInt16, destination: IPAddress,
-                               destinationPort: UInt16, proto: UInt8, seed: UInt16 = 0) -> String {
+                               destinationPort: UInt16, proto: UInt8, seed: UInt16 = 0) -> CommunityID {
         var sport = sourcePort, dport = destinationPort
         var oneWay = false
         if proto == 1 || proto == 58 {
@@ -18,7 +64,7 @@ public enum CommunityID {
             swap(&sport, &dport)
         }
         // Seed, addresses, protocol, padding, ports: at most 2 + 32 + 2 + 4 bytes, on the stack
-        // (once per flow, so no allocation but the result's).
+        // (once per flow, so no allocation).
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { input in
             var n = 0
             func put(_ byte: UInt8) { input[n] = byte; n += 1 }
@@ -44,10 +90,7 @@ public enum CommunityID {
                 break
             }
             let (high, middle, low) = SHA1.digest(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(input)[0..<n]))
-            let digest = (high.bigEndian, middle.bigEndian, low.bigEndian)
-            return withUnsafeBytes(of: digest) { raw in
-                base64(UnsafeRawBufferPointer(rebasing: raw[0..<20]).assumingMemoryBound(to: UInt8.self), prefix: "1:")
-            }
+            return CommunityID(high: high, middle: middle, low: low)
         }
     }
 
@@ -78,28 +121,4 @@ public enum CommunityID {
     }
 
     static let base64Alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-    /// `prefix` then the standard base64 of `bytes` (RFC 4648 section 4), in one allocation.
-    static func base64(_ bytes: UnsafeBufferPointer<UInt8>, prefix: StaticString = "") -> String {
-        let table = base64Alphabet.utf8Start
-        let pad = UInt8(ascii: "=")
-        let length = prefix.utf8CodeUnitCount + (bytes.count + 2) / 3 * 4
-        return String(unsafeUninitializedCapacity: length) { out in
-            var i = 0, o = prefix.utf8CodeUnitCount
-            for k in 0..<o { out[k] = prefix.utf8Start[k] }
-            while i < bytes.count {
-                let b0 = UInt32(bytes[i])
-                let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
-                let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
-                let n = b0 << 16 | b1 << 8 | b2
-                out[o] = table[Int(n >> 18 & 63)]
-                out[o + 1] = table[Int(n >> 12 & 63)]
-                out[o + 2] = i + 1 < bytes.count ? table[Int(n >> 6 & 63)] : pad
-                out[o + 3] = i + 2 < bytes.count ? table[Int(n & 63)] : pad
-                i += 3
-                o += 4
-            }
-            return length
-        }
-    }
 }

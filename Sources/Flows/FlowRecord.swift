@@ -22,7 +22,7 @@ public struct FlowRecord: Sendable {
     public var localOriginator: Bool
     public var localResponder: Bool
     public var vlan: UInt16
-    public var communityID: String
+    public var communityID: CommunityID
     /// The name the originator most recently resolved to the responder's address, from DNS
     /// answers seen before the flow began (nil when none is known).
     public var resolvedName: String?
@@ -43,7 +43,7 @@ public struct FlowRecord: Sendable {
     public init(start: Timestamp, end: Timestamp, connection: ConnectionID, service: [String], connState: String, history: String,
                 originatorBytes: UInt64, responderBytes: UInt64, originatorPackets: UInt64, responderPackets: UInt64,
                 originatorIPBytes: UInt64, responderIPBytes: UInt64, missedBytes: UInt64, localOriginator: Bool,
-                localResponder: Bool, vlan: UInt16, communityID: String, resolvedName: String?, serverName: String?,
+                localResponder: Bool, vlan: UInt16, communityID: CommunityID, resolvedName: String?, serverName: String?,
                 originatorEntropy: Double?, portService: String?, tunnelParents: [String] = [], tunnelled: Bool, interim: Bool) {
         self.start = start
         self.end = end

@@ -87,7 +87,7 @@ public enum AlertWriter {
             out.append(",\"network.community_id\":[" as StaticString)
             for (k, flow) in a.flows.enumerated() {
                 if k > 0 { out.append(UInt8(ascii: ",")) }
-                JSONText.appendString(flow.communityID, to: out)
+                out.append(UInt8(ascii: "\"")); out.append(flow.communityID); out.append(UInt8(ascii: "\""))
             }
             out.append(UInt8(ascii: "]"))
         }

@@ -1,3 +1,4 @@
+import Flows
 import SensorCore
 import Wire
 
@@ -5,6 +6,11 @@ extension OutputBuffer {
     /// Appends an address in its text form (dotted quad, RFC 5952).
     public func append(_ address: IPAddress) {
         commit(address.writeText(to: reserve(IPAddress.maximumTextLength)))
+    }
+
+    /// Appends a Community ID in its text form ("1:" and base64).
+    public func append(_ id: CommunityID) {
+        commit(id.write(to: reserve(CommunityID.textLength)))
     }
 
     /// Appends a timestamp as epoch seconds with nine decimals (`1700000000.123456789`).

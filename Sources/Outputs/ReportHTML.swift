@@ -87,7 +87,7 @@ public enum ReportHTML {
         h += "<table><tr><th style=\"width:230px\">flow start</th><th>destination</th><th>Community ID</th></tr>"
         for f in a.flows {
             h += "<tr><td>\(time(f.start.nanoseconds))</td><td>\(escape("\(f.connection.responder):\(f.connection.responderPort)/\(f.transportName)"))"
-            h += "\((f.serverName ?? f.resolvedName).map { " " + escape($0) } ?? "")</td><td>\(escape(f.communityID))</td></tr>"
+            h += "\((f.serverName ?? f.resolvedName).map { " " + escape($0) } ?? "")</td><td>\(f.communityID)</td></tr>"
         }
         return h + "</table></section>\n"
     }

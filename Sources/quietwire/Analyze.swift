@@ -128,7 +128,7 @@ enum AlertTable {
                 lines.append("  process \(p.pid) \(p.executable ?? "?"), attribution \(a.attribution.method.rawValue) (\(a.attribution.source ?? "?"), confidence \(a.attribution.confidence))")
             }
             for r in a.reasons { lines.append("  \(r.weight >= 0 ? "+" : "")\(r.weight) \(r.code): \(r.detail)") }
-            lines.append("  techniques: \(a.techniques.joined(separator: ", ")); flows: \(a.flows.count) listed, first \(a.flows.first?.communityID ?? "-")")
+            lines.append("  techniques: \(a.techniques.joined(separator: ", ")); flows: \(a.flows.count) listed, first \(a.flows.first?.communityID.description ?? "-")")
             return lines.map(TerminalText.safe).joined(separator: "\n")
         }.joined(separator: "\n")
     }

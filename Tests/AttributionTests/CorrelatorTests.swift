@@ -15,7 +15,7 @@ import Testing
                                             responderPort: rp, proto: proto),
                    service: [], connState: "SF", history: "ShADadFf", originatorBytes: 10, responderBytes: 10,
                    originatorPackets: 5, responderPackets: 5, originatorIPBytes: 300, responderIPBytes: 300, missedBytes: 0,
-                   localOriginator: true, localResponder: false, vlan: 0, communityID: "1:x", resolvedName: nil,
+                   localOriginator: true, localResponder: false, vlan: 0, communityID: CommunityID(high: 0, middle: 0, low: 0), resolvedName: nil,
                    serverName: nil, originatorEntropy: nil, portService: nil, tunnelled: false, interim: false)
     }
 

@@ -112,7 +112,7 @@ extension CorrelatorTests {
                           connection: ConnectionID(uid: "C", originator: IPAddress(o)!, originatorPort: op, responder: IPAddress(r)!, responderPort: rp, proto: proto),
                           service: [], connState: "SF", history: "Dd", originatorBytes: 1, responderBytes: 1, originatorPackets: 1,
                           responderPackets: 1, originatorIPBytes: 40, responderIPBytes: 40, missedBytes: 0, localOriginator: true,
-                          localResponder: false, vlan: 0, communityID: "1:x", resolvedName: nil, serverName: nil, originatorEntropy: nil,
+                          localResponder: false, vlan: 0, communityID: CommunityID(high: 0, middle: 0, low: 0), resolvedName: nil, serverName: nil, originatorEntropy: nil,
                           portService: nil, tunnelled: false, interim: false)
     }
 }

@@ -43,7 +43,7 @@ import Testing
                                                     responder: IPAddress(responder)!, responderPort: port, proto: proto),
                            service: service, connState: state, history: state == "S0" ? "S" : "ShADadFf", originatorBytes: state == "S0" ? 0 : 100, responderBytes: state == "S0" ? 0 : 100,
                            originatorPackets: 5, responderPackets: 5, originatorIPBytes: 400, responderIPBytes: 400, missedBytes: 0,
-                           localOriginator: true, localResponder: false, vlan: 0, communityID: "1:abc", resolvedName: name,
+                           localOriginator: true, localResponder: false, vlan: 0, communityID: CommunityID(high: 0, middle: 0, low: 0), resolvedName: name,
                            serverName: name, originatorEntropy: nil, portService: portService, tunnelled: false, interim: false)
         return (r, agent.attribution)
     }

@@ -14,7 +14,7 @@ struct ConnLogWriterTests {
                                             responder: IPAddress("8.8.8.8")!, responderPort: 53, proto: 17),
                    service: [], connState: "S0", history: "D", originatorBytes: 0, responderBytes: 0,
                    originatorPackets: 1, responderPackets: 0, originatorIPBytes: 28, responderIPBytes: 0, missedBytes: 0,
-                   localOriginator: true, localResponder: false, vlan: 0, communityID: "1:x", resolvedName: name,
+                   localOriginator: true, localResponder: false, vlan: 0, communityID: CommunityID(high: 0, middle: 0, low: 0), resolvedName: name,
                    serverName: name, originatorEntropy: 7.519, portService: "dns", tunnelParents: ["CP"], tunnelled: true, interim: false)
     }
 
