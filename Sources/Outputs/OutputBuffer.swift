@@ -79,19 +79,36 @@ public final class OutputBuffer {
     /// Appends a decimal number (a negative one with its sign).
     public func appendDecimal<T: BinaryInteger>(_ value: T) {
         if value < 0 { append(UInt8(ascii: "-")) }  // a signed count from a hostile feed
-        var v = UInt64(truncatingIfNeeded: value.magnitude)
+        let v = UInt64(truncatingIfNeeded: value.magnitude)
         var digits = 1
         var limit: UInt64 = 10
         while digits < 20 && v >= limit {  // 20 digits hold UInt64.max
             digits += 1
             limit = limit &* 10
         }
-        let out = reserve(digits)
-        for k in stride(from: digits - 1, through: 0, by: -1) {
-            out[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-            v /= 10
-        }
+        OutputBuffer.writeDigits(v, count: digits, to: reserve(digits))
         count += digits
+    }
+
+    /// "00" through "99": numbers are written two digits per division.
+    static let digitPairs: StaticString = """
+        0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899
+        """
+
+    /// Writes the lowest `count` decimal digits of `value` at `out`, zero-padded.
+    @inline(__always)
+    static func writeDigits(_ value: UInt64, count: Int, to out: UnsafeMutablePointer<UInt8>) {
+        let pairs = digitPairs.utf8Start
+        var v = value, k = count
+        while k >= 2 {
+            let pair = Int(v % 100) * 2
+            v /= 100
+            k -= 2
+            out[k] = pairs[pair]
+            out[k + 1] = pairs[pair + 1]
+        }
+        if k == 1 { out[0] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10) }
     }
 
     /// Appends a signed decimal number.
@@ -102,13 +119,8 @@ public final class OutputBuffer {
 
     /// Appends `value` as exactly `width` digits (its lowest ones), zero-padded.
     public func appendPadded(_ value: Int64, width: Int) {
-        var v = value.magnitude
         let n = min(max(width, 0), 24)
-        let out = reserve(n)
-        for k in stride(from: n - 1, through: 0, by: -1) {
-            out[k] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-            v /= 10
-        }
+        OutputBuffer.writeDigits(value.magnitude, count: n, to: reserve(n))
         count += n
     }
 
