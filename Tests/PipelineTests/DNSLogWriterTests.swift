@@ -60,4 +60,38 @@ struct DNSLogWriterTests {
         let columns = row.split(separator: "\t", omittingEmptySubsequences: false)
         #expect(columns[8] == "-" && columns[14] == "-" && columns[15] == "-" && columns[21] == "-" && columns[22] == "-")
     }
+
+    /// TSV rows are written field by field and JSON through values: both must say the same.
+    @Test(arguments: [false, true])
+    func tsvAndJSONCarryTheSameValues(unset: Bool) throws {
+        var t = transaction(Array("www.example.com".utf8), answers: [Array("93.184.216.34".utf8), Array("a,b".utf8)])
+        t.authoritative = true; t.recursionDesired = true; t.z = 2; t.opcode = 5; t.qtype = 33
+        if unset { t.rcode = nil; t.rtt = nil; t.answers = nil; t.ttls = nil; t.qclass = nil; t.qtype = nil }
+        let tsv = DNSLogWriter(format: .tsv), json = DNSLogWriter(format: .json)
+        tsv.write(t)
+        json.write(t)
+        let lines = tsv.log.text.split(separator: "\n")
+        let fields = try #require(lines.first { $0.hasPrefix("#fields") }).split(separator: "\t").dropFirst()
+        let columns = try #require(lines.first { !$0.hasPrefix("#") }).split(separator: "\t", omittingEmptySubsequences: false)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.log.text.utf8)) as? [String: Any])
+        #expect(fields.count == columns.count)
+        for (name, column) in zip(fields, columns) {
+            let key = String(name)
+            guard let value = object[key] else {
+                #expect(column == "-", "\(key): TSV \(column), absent from JSON")
+                continue
+            }
+            if column == "T" || column == "F" {
+                #expect((value as? Bool) == (column == "T"), "\(key)")
+                continue
+            }
+            func text(_ v: Any) -> String {
+                if let s = v as? String { return s.replacingOccurrences(of: ",", with: "\\x2c") }
+                if let n = v as? NSNumber { return n.doubleValue == n.doubleValue.rounded() && !column.contains(".") ? String(n.int64Value) : String(format: "%.6f", n.doubleValue) }
+                return "?"
+            }
+            let rendered = (value as? [Any]).map { $0.isEmpty ? "(empty)" : $0.map(text).joined(separator: ",") } ?? text(value)
+            #expect(rendered == String(column), "\(key)")
+        }
+    }
 }
