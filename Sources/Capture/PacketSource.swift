@@ -72,6 +72,11 @@ public final class PacketSource: @unchecked Sendable {
         }
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileReadBufferSize, alignment: 16)
         setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileReadBufferSize)
+#if canImport(Glibc)
+        // Only the reading thread touches the stream, so stdio need not lock it: libpcap makes
+        // two freads a packet, and in a process with threads each took and dropped the lock.
+        _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
+#endif
         var errorBuffer = ErrorBuffer()
         guard let handle = pcap_fopen_offline_with_tstamp_precision(
             file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errorBuffer.bytes) else {
