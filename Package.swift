@@ -49,9 +49,11 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: hotPath),
+        // SHA-1 on the x86 SHA extensions, for Community IDs (Flows falls back to Swift).
+        .target(name: "CSHA1"),
         .target(
             name: "Flows",
-            dependencies: ["SensorCore", "Wire", "AppProtocols", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SensorCore", "Wire", "AppProtocols", "CSHA1", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: hotPath),
         .target(name: "Attribution", dependencies: ["SensorCore", "Flows"]),
         .target(name: "Collector", dependencies: ["SensorCore", "Attribution",
