@@ -180,6 +180,13 @@ public final class FlowTable {
         }
     }
 
+    /// True when a flow record or any dissector's row waits to be drained: the log writers ask
+    /// once per packet, and mostly the answer is no.
+    public var hasOutput: Bool {
+        !finished.isEmpty || !dns.completed.isEmpty || !tls.completed.isEmpty || !quic.completed.isEmpty
+            || !http.completed.isEmpty || !ssh.completed.isEmpty || !icmp.completed.isEmpty || !icmp.unreachable.isEmpty
+    }
+
     /// Takes the finished records.
     public func drain() -> [FlowRecord] {
         defer { finished = [] }

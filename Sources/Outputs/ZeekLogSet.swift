@@ -61,6 +61,12 @@ public final class ZeekLogSet {
     /// Writes what the flow table finished: flows and every dissector's rows. `now` (packet
     /// time) is the clock of an attributor with a lag.
     public func write(from table: FlowTable, now: Timestamp = .zero) {
+        // Called per packet: the common case (nothing finished) skips the writing function's
+        // large frame.
+        if table.hasOutput { writeFinished(from: table, now: now) }
+    }
+
+    private func writeFinished(from table: FlowTable, now: Timestamp) {
         if !table.finished.isEmpty {
             table.drain { r in
                 if let attributor, !r.interim {
