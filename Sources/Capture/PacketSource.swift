@@ -190,7 +190,9 @@ public final class PacketSource: @unchecked Sendable {
     public func forEachFrame(limit: Int = .max, _ body: (Frame) -> Void) -> ReadResult {
         var remaining = limit
         return withoutActuallyEscaping(body) { body in
-            var context = DispatchContext(body: body, linkType: linkType, subsecondScale: subsecondScale)
+            let sink = FrameSink(body)
+            defer { withExtendedLifetime(sink) {} }
+            var context = DispatchContext(sink: .passUnretained(sink), linkType: linkType, subsecondScale: subsecondScale)
             while remaining > 0 {
                 if stopRequested.load(ordering: .relaxed) { return .end }
                 if isLive || native != nil {
@@ -305,9 +307,17 @@ public final class PacketSource: @unchecked Sendable {
 
 }
 
+/// The frame handler of one `forEachFrame` call, reached unretained from the C callback:
+/// loading the closure out of the context retained and released it for every frame.
+private final class FrameSink {
+    let body: (Frame) -> Void
+    init(_ body: @escaping (Frame) -> Void) { self.body = body }
+}
+
 /// What libpcap's dispatch loop hands each frame to `dispatchFrame`.
 private struct DispatchContext {
-    var body: (Frame) -> Void
+    /// Kept alive by `forEachFrame` for the whole dispatch loop.
+    var sink: Unmanaged<FrameSink>
     var linkType: LinkType
     var subsecondScale: Int64
     /// Frames delivered during this dispatch call.
@@ -319,7 +329,8 @@ private let dispatchFrame: pcap_handler = { user, header, data in
     guard let user, let header, let data else { return }
     let context = UnsafeMutableRawPointer(user).assumingMemoryBound(to: DispatchContext.self)
     context.pointee.count &+= 1
-    context.pointee.body(Frame(header.pointee, data, linkType: context.pointee.linkType, subsecondScale: context.pointee.subsecondScale))
+    let frame = Frame(header.pointee, data, linkType: context.pointee.linkType, subsecondScale: context.pointee.subsecondScale)
+    context.pointee.sink._withUnsafeGuaranteedRef { $0.body(frame) }
 }
 
 extension Frame {
