@@ -76,11 +76,7 @@ public final class DecodeRun: Sendable {
                     input.packets &+= 1
                     total &+= 1
                     if progress && total & 0xFFFF == 0 {
-                        let now = clock.now
-                        if now - lastProgress >= .seconds(2) {
-                            lastProgress = now
-                            reportProgress(total, since: started, now: now, source: source.name)
-                        }
+                        reportProgressIfDue(total, since: started, last: &lastProgress, source: source.name)
                     }
                 }
                 if let limit, total >= limit {
@@ -107,6 +103,17 @@ public final class DecodeRun: Sendable {
         decoder.finish()
         summary.record(decoder, elapsed: clock.now - started)
         return summary
+    }
+
+    /// Out of line: a clock instant in the per-frame closure made it fetch the type's metadata
+    /// and size its stack for every frame.
+    @inline(never)
+    private func reportProgressIfDue(_ packets: Int, since start: ContinuousClock.Instant,
+                                     last: inout ContinuousClock.Instant, source: String) {
+        let now = ContinuousClock().now
+        guard now - last >= .seconds(2) else { return }
+        last = now
+        reportProgress(packets, since: start, now: now, source: source)
     }
 
     private func reportProgress(_ packets: Int, since start: ContinuousClock.Instant,
