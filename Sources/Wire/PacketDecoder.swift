@@ -66,7 +66,8 @@ public final class PacketDecoder {
     }
 
     /// Runs `body` over the bytes `packet.payload` indexes: the frame, or the reassembly buffer.
-    public func withPayload<R>(of packet: DecodedPacket, frame: FrameBytes,
+    /// Inlinable, so the per-packet closure is inlined where it is written.
+    @inlinable public func withPayload<R>(of packet: DecodedPacket, frame: FrameBytes,
                                _ body: (FrameBytes) throws -> R) rethrows -> R {
         let source = packet.payloadInReassemblyBuffer ? reassembledBytes : frame
         return try body(source.slice(packet.payload))
