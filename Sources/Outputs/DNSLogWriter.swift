@@ -52,27 +52,9 @@ public final class DNSLogWriter {
         out.append(tab)
         if let query = t.query { ZeekTSV.appendEscaped(query, to: out) } else { out.append(unset) }
         out.append(tab)
-        if let qclass = t.qclass {
-            out.appendDecimal(qclass); out.append(tab)
-            ZeekTSV.appendEscaped(DNSTransaction.className(qclass).utf8, to: out)
-        } else {
-            out.append(unset); out.append(tab); out.append(unset)
-        }
-        out.append(tab)
-        if let qtype = t.qtype {
-            out.appendDecimal(qtype); out.append(tab)
-            ZeekTSV.appendEscaped(DNSLogWriter.typeName(qtype, port: c.responderPort).utf8, to: out)
-        } else {
-            out.append(unset); out.append(tab); out.append(unset)
-        }
-        out.append(tab)
-        if let rcode = t.rcode {
-            out.appendDecimal(rcode); out.append(tab)
-            ZeekTSV.appendEscaped(DNSTransaction.rcodeName(rcode).utf8, to: out)
-        } else {
-            out.append(unset); out.append(tab); out.append(unset)
-        }
-        out.append(tab)
+        appendCode(t.qclass, named: DNSTransaction.className); out.append(tab)
+        appendCode(t.qtype) { DNSLogWriter.typeName($0, port: c.responderPort) }; out.append(tab)
+        appendCode(t.rcode, named: DNSTransaction.rcodeName); out.append(tab)
         out.append(UInt8(ascii: t.authoritative ? "T" : "F")); out.append(tab)
         out.append(UInt8(ascii: t.truncated ? "T" : "F")); out.append(tab)
         out.append(UInt8(ascii: t.recursionDesired ? "T" : "F")); out.append(tab)
@@ -102,6 +84,14 @@ public final class DNSLogWriter {
         out.appendDecimal(t.opcode); out.append(tab)
         ZeekTSV.appendEscaped(DNSTransaction.opcodeName(t.opcode).utf8, to: out)
         out.append(UInt8(ascii: "\n"))
+    }
+
+    /// A code's column and its name's column, or two unset ones.
+    private func appendCode(_ code: UInt16?, named name: (UInt16) -> String) {
+        guard let code else { out.append("-\t-" as StaticString); return }
+        out.appendDecimal(code)
+        out.append(UInt8(ascii: "\t"))
+        ZeekTSV.appendEscaped(name(code).utf8, to: out)
     }
 
     /// Zeek's name for a QTYPE; on port 137 (NetBIOS) type 33 is NBSTAT, not SRV.
