@@ -10,4 +10,10 @@ struct FlowMemoryTests {
         print("flow table memory per flow: \(perFlow) bytes (Flow \(MemoryLayout<Flow>.stride), endpoint \(MemoryLayout<FlowEndpoint>.stride), key \(MemoryLayout<FlowKey>.stride), history \(MemoryLayout<History>.stride))")
         #expect(perFlow <= 256)
     }
+
+    /// `FlowStore` moves its block with realloc and frees it without deinitializing: a flow
+    /// must be plain data, holding no references.
+    @Test func aFlowIsPlainData() {
+        #expect(_isPOD(Flow.self))
+    }
 }
