@@ -206,11 +206,11 @@ public final class FlowTable {
 
     /// The slot hash: each address's two words (the high address's with the ports word),
     /// XORed with secret words, multiplied to 128 bits and folded (high XOR low), and the two
-    /// results multiplied and folded again, so every word passes two multiplies (one left the
-    /// ports' changes out of the low bits). Two multiplies deep, so a packet's slot is known a dozen cycles after its
-    /// key; the five-round mixer below took four times as long, and the slot load waited for
-    /// it on every packet. SipHash cost 7% of the logs pipeline. The secret words vary per
-    /// run, so crafted keys cannot aim at one probe chain.
+    /// results multiplied and folded again, so every word passes two multiplies (with one, the
+    /// ports' changes missed the low bits). Two multiplies deep, a packet's slot is known a
+    /// dozen cycles after its key; the five-round mixer below took four times as long, and
+    /// the slot load waited for it on every packet (SipHash cost 7% of the logs pipeline).
+    /// The secret words vary per run, so crafted keys cannot aim at one probe chain.
     @inline(__always)
     func hash(_ key: FlowKey) -> Int {
         @inline(__always) func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
