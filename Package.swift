@@ -111,7 +111,8 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "TestSupport"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "Wire", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "AttributionTests", dependencies: ["Attribution", "Collector", "Flows", "SensorCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Config", "Store", "Attribution", "Flows", "SensorCore"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Config", "Store", "Attribution", "Flows", "SensorCore",
+                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "AppProtocolsTests", dependencies: ["AppProtocols", "Capture", "Wire", "TestSupport"]),
         .testTarget(
             name: "PipelineTests",

@@ -1,7 +1,14 @@
+import Foundation
+import SensorCore
+
 /// What the detector has learned before the period it judges (DETECTION.md 3.2): per agent,
 /// its channels with their sessions, active days and the awake-time gaps between successful
-/// sessions; for the organisation, when each destination was first reached and which hosts
-/// use plain DNS. Built by `FallbackDetector.learn`, kept in SQLite by `BaselineStore`.
+/// sessions; for the organisation, when each destination was first and last reached and which
+/// hosts use plain DNS. Built by `FallbackDetector.learn`, kept in SQLite by `BaselineStore`.
+///
+/// Bounded: destinations and DNS hosts unseen for `organisationMemory` are forgotten, and past
+/// `maximumDestinations` (`maximumDNSHosts`) the least recently seen go first
+/// (`forgetStale`), so a sensor that runs for months does not grow with every address it saw.
 public struct Baseline: Sendable {
     public struct Channel: Sendable, Equatable {
         public var channel: ChannelKey
@@ -50,14 +57,45 @@ public struct Baseline: Sendable {
     public static let maximumExecutables = 64
 
     public var agents: [AgentKey: Agent] = [:]
-    /// When any host first reached each destination identity, nanoseconds.
-    public var orgFirstSeen: [String: Int64] = [:]
-    public var hostsUsingDNS: Set<String> = []
+    /// When any host first and last reached each destination identity.
+    public var destinations: [String: Sighting] = [:]
+    /// Hosts (by id, else address) whose flows carried a DNS name: they use plain DNS.
+    public var hostsUsingDNS: [String: Sighting] = [:]
     /// The time span the baseline was learned from, nanoseconds.
     public var trainedFrom: Int64?
     public var trainedUntil: Int64?
 
     public init() {}
+
+    /// How long a destination or DNS host that is not seen again is remembered, seconds: the
+    /// organisation first-seen window (DETECTION.md 3.5: any host, 90 days).
+    public static let organisationMemory: Double = 90 * 86_400
+    /// The most destinations and DNS hosts kept (a few hundred bytes each).
+    public static let maximumDestinations = 1_000_000
+    public static let maximumDNSHosts = 200_000
+
+    /// Forgets destinations and DNS hosts last seen more than `memory` seconds before `now`
+    /// (nanoseconds), then, past a maximum, the least recently seen down to nine tenths of it
+    /// (so the next learn does not sort again). Returns how many it forgot.
+    @discardableResult
+    public mutating func forgetStale(now: Int64, memory: Double = Baseline.organisationMemory,
+                                     maximumDestinations: Int = Baseline.maximumDestinations,
+                                     maximumDNSHosts: Int = Baseline.maximumDNSHosts) -> Int {
+        let cutoff = Saturating.subtract(now, Saturating.nanoseconds(memory))
+        func trimmed(_ seen: [String: Sighting], maximum: Int) -> [String: Sighting] {
+            var kept = seen.filter { $0.value.last >= cutoff }
+            if kept.count > maximum {
+                let keep = max(1, maximum / 10 * 9)
+                let recent = kept.sorted { ($0.value.last, $0.key) > ($1.value.last, $1.key) }.prefix(keep)
+                kept = Dictionary(uniqueKeysWithValues: recent.map { ($0.key, $0.value) })
+            }
+            return kept
+        }
+        let before = destinations.count + hostsUsingDNS.count
+        destinations = trimmed(destinations, maximum: maximumDestinations)
+        hostsUsingDNS = trimmed(hostsUsingDNS, maximum: maximumDNSHosts)
+        return before - destinations.count - hostsUsingDNS.count
+    }
 
     /// The agent's primary channel: the most activity mass among channels with at least
     /// `minimumSessions` successful sessions; ties go to a destination in `preferring` (hosts
@@ -69,5 +107,3 @@ public struct Baseline: Sendable {
         }
     }
 }
-
-import Foundation

@@ -47,7 +47,7 @@ extension FallbackDetector {
             reasons.append(Reason("NEW_PORT", 0.5, "\(fallback.transport) port \(fallback.port) never used by this agent before"))
         }
         if !history.channels.keys.contains(where: { $0.destination == fallback.destination }) {
-            let orgNew = baseline.orgFirstSeen[fallback.destination] == nil
+            let orgNew = baseline.destinations[fallback.destination] == nil
             reasons.append(Reason("NEW_DEST", orgNew ? 1.5 : 0.5, orgNew
                 ? "\(fallback.destination) is new for this agent and for every host during the baseline"
                 : "\(fallback.destination) is new for this agent (other hosts reached it before)"))
@@ -68,7 +68,7 @@ extension FallbackDetector {
         let hostName = first.attribution.hostID ?? first.flow.connection.originator.description
         // A resolver is reached by address by design: DNS itself is never "direct to IP".
         if fallback.isAddress && fallback.proto != "dns" {
-            if baseline.hostsUsingDNS.contains(hostName) || hostsUsingDNS[hostName] != nil {
+            if baseline.hostsUsingDNS[hostName] != nil || hostsUsingDNS[hostName] != nil {
                 reasons.append(Reason("DIRECT_IP_NO_DNS", 1.0, "to \(first.flow.connection.responder) with no DNS answer or server name, from a host that uses DNS"))
             } else {
                 reasons.append(Reason("ENCRYPTED_DNS_HOST", 0, "no plain DNS answer was ever seen for this host (encrypted DNS), so reaching \(first.flow.connection.responder) by address is no evidence"))

@@ -29,10 +29,10 @@ public final class FallbackDetector {
 
     private var events: [AgentKey: [Event]] = [:]
     private var jobs: [AgentKey: AgentRecord] = [:]
-    /// When any host first reached each destination identity (organisation first-seen).
-    private(set) var orgFirstSeen: [String: Int64] = [:]
-    /// Hosts (by id, else address) whose flows carried a DNS name, with the first such time: they use plain DNS.
-    var hostsUsingDNS: [String: Int64] = [:]
+    /// When any host first and last reached each destination identity (organisation first-seen).
+    private(set) var destinations: [String: Sighting] = [:]
+    /// Hosts (by id, else address) whose flows carried a DNS name, and when: they use plain DNS.
+    var hostsUsingDNS: [String: Sighting] = [:]
     /// Flow start times per host (by id, else address), for awake time.
     private var activity: [String: [Int64]] = [:]
     /// DNS questions per flow uid, for the DNS tunnel score of DNS fallbacks.
@@ -102,11 +102,11 @@ public final class FallbackDetector {
         first = min(first, start)
         last = max(last, r.end.nanoseconds)
         let channel = ChannelKey(r, domains: domains)
-        orgFirstSeen[channel.destination] = min(orgFirstSeen[channel.destination] ?? .max, start)
+        destinations[channel.destination, default: Sighting(at: start)].merge(Sighting(at: start))
         let hostName = a.hostID ?? r.connection.originator.description
         if r.localOriginator, (hostAddresses[hostName]?.count ?? 0) < Self.maximumAddressesPerHost { hostAddresses[hostName, default: []].insert(r.connection.originator) }
         // A name the host resolved in the clear (an SNI alone says nothing about how it resolved).
-        if r.resolvedName != nil { hostsUsingDNS[hostName] = min(hostsUsingDNS[hostName] ?? .max, start) }
+        if r.resolvedName != nil { hostsUsingDNS[hostName, default: Sighting(at: start)].merge(Sighting(at: start)) }
         activity[hostName, default: []].append(start)
         if answerAddresses.contains(r.connection.responder), contactCount < Self.maximumQuestions {
             contactCount += 1
@@ -254,10 +254,11 @@ public final class FallbackDetector {
         }
         activityFrom = max(activityFrom, activityCutoff)
         pathChangeSpans = [:]
-        // First sightings before the cut are in the baseline `learn` filled; kept here they
-        // would grow with every destination and host the sensor ever saw.
-        orgFirstSeen = orgFirstSeen.filter { $0.value >= cutoff }
-        hostsUsingDNS = hostsUsingDNS.filter { $0.value >= cutoff }
+        // Sightings wholly before the cut are in the baseline `learn` filled; kept here they
+        // would grow with every destination and host the sensor ever saw. Those seen since
+        // stay, so the next `learn` moves the baseline's last sighting on.
+        destinations = destinations.filter { $0.value.last >= cutoff }
+        hostsUsingDNS = hostsUsingDNS.filter { $0.value.last >= cutoff }
     }
 
     /// Judges everything observed without a stored baseline: the first `warmupFraction` of
@@ -283,14 +284,20 @@ public final class FallbackDetector {
     /// when this detector saw the host's activity in between.
     public func learn(into baseline: inout Baseline, from: Int64 = .min, until: Int64 = .max) {
         mergeChildren(known: baseline)
-        for (destination, t) in orgFirstSeen where t < until {
-            baseline.orgFirstSeen[destination] = min(baseline.orgFirstSeen[destination] ?? .max, t)
+        // Seen before `until`: the last sighting is known only as at most `until`.
+        for (destination, s) in destinations where s.first < until {
+            let before = Sighting(first: s.first, last: min(s.last, until))
+            baseline.destinations[destination, default: before].merge(before)
         }
-        for (host, t) in hostsUsingDNS where t < until { baseline.hostsUsingDNS.insert(host) }
+        for (host, s) in hostsUsingDNS where s.first < until {
+            let before = Sighting(first: s.first, last: min(s.last, until))
+            baseline.hostsUsingDNS[host, default: before].merge(before)
+        }
         if first < until {
             baseline.trainedFrom = min(baseline.trainedFrom ?? .max, first)
             baseline.trainedUntil = max(baseline.trainedUntil ?? .min, min(last, until))
         }
+        if let now = baseline.trainedUntil { baseline.forgetStale(now: now) }
         for (agent, all) in events {
             let list = normalized(all, known: baseline.agents[agent]).filter { slice($0) >= from && slice($0) < until }.sorted { $0.start < $1.start }
             guard !list.isEmpty else { continue }

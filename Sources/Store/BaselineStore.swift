@@ -3,9 +3,9 @@ import GRDB
 
 /// The detection baseline in SQLite (one file, WAL, versioned schema through GRDB's
 /// migrator: v1 agents and channels, v2 the executables that did each agent's network I/O,
-/// v3 whether it used a configured proxy):
+/// v3 whether it used a configured proxy, v4 when destinations and DNS hosts were last seen):
 /// agents, their channels with sessions, days and awake gaps, the organisation's
-/// first-seen destinations and the hosts that use plain DNS. `quietwire learn` extends it;
+/// destinations and the hosts that use plain DNS, with when each was first and last seen. `quietwire learn` extends it;
 /// `quietwire analyze --baseline` judges against it.
 public final class BaselineStore: Sendable {
     public let path: String
@@ -74,6 +74,19 @@ public final class BaselineStore: Sendable {
         m.registerMigration("v3") { db in
             try db.alter(table: "agent") { t in t.add(column: "used_proxy", .boolean).notNull().defaults(to: false) }
         }
+        m.registerMigration("v4") { db in
+            try db.alter(table: "destination") { t in t.add(column: "last_seen", .integer) }
+            try db.alter(table: "dns_host") { t in
+                t.add(column: "first_seen", .integer)
+                t.add(column: "last_seen", .integer)
+            }
+            // Before v4 only first sightings were kept: rows count as seen until the end of
+            // what was learned, so none is forgotten sooner than it should be.
+            let from = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'trained_from')"
+            let until = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'trained_until')"
+            try db.execute(sql: "UPDATE destination SET last_seen = MAX(first_seen, COALESCE(\(until), first_seen))")
+            try db.execute(sql: "UPDATE dns_host SET first_seen = COALESCE(\(from), 0), last_seen = COALESCE(\(until), 0)")
+        }
         return m
     }
 
@@ -117,8 +130,14 @@ public final class BaselineStore: Sendable {
                     guard let key = agents[row["agent_id"]] else { continue }
                     b.agents[key]?.executables.insert(row["executable"])
                 }
-                for row in try Row.fetchAll(db, sql: "SELECT * FROM destination") { b.orgFirstSeen[row["name"]] = row["first_seen"] }
-                b.hostsUsingDNS = Set(try String.fetchAll(db, sql: "SELECT host FROM dns_host"))
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM destination") {
+                    let first: Int64 = row["first_seen"]
+                    b.destinations[row["name"]] = Sighting(first: first, last: row["last_seen"] ?? first)
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM dns_host") {
+                    let first: Int64 = row["first_seen"] ?? 0
+                    b.hostsUsingDNS[row["host"]] = Sighting(first: first, last: row["last_seen"] ?? first)
+                }
                 let meta = Dictionary(try Row.fetchAll(db, sql: "SELECT * FROM meta").map { ($0["key"] as String, $0["value"] as String) },
                                       uniquingKeysWith: { a, _ in a })
                 b.trainedFrom = meta["trained_from"].flatMap { Int64($0) }
@@ -152,8 +171,12 @@ public final class BaselineStore: Sendable {
                                              c.gaps.map { String($0) }.joined(separator: ",")])
                     }
                 }
-                for (name, t) in b.orgFirstSeen { try db.execute(sql: "INSERT INTO destination (name, first_seen) VALUES (?, ?)", arguments: [name, t]) }
-                for host in b.hostsUsingDNS { try db.execute(sql: "INSERT INTO dns_host (host) VALUES (?)", arguments: [host]) }
+                for (name, s) in b.destinations {
+                    try db.execute(sql: "INSERT INTO destination (name, first_seen, last_seen) VALUES (?, ?, ?)", arguments: [name, s.first, s.last])
+                }
+                for (host, s) in b.hostsUsingDNS {
+                    try db.execute(sql: "INSERT INTO dns_host (host, first_seen, last_seen) VALUES (?, ?, ?)", arguments: [host, s.first, s.last])
+                }
                 if let t = b.trainedFrom { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('trained_from', ?)", arguments: [String(t)]) }
                 if let t = b.trainedUntil { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('trained_until', ?)", arguments: [String(t)]) }
             }

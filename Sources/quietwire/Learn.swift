@@ -49,7 +49,7 @@ struct Learn: ParsableCommand {
             throw ExitCode(1)
         }
         let primaries = learned.agents.keys.filter { learned.primary(of: $0, minimumSessions: configuration.detection.minimumPrimarySessions) != nil }.count
-        StandardError.write("learn: \(baseline) now holds \(learned.agents.count) background agents (\(learned.agents.count - before) new), \(primaries) with a primary channel, \(learned.orgFirstSeen.count) destinations")
+        StandardError.write("learn: \(baseline) now holds \(learned.agents.count) background agents (\(learned.agents.count - before) new), \(primaries) with a primary channel, \(learned.destinations.count) destinations")
         if result.decode.hadInputProblems { throw ExitCode(3) }
     }
 }

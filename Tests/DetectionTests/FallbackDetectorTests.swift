@@ -368,7 +368,7 @@ import Testing
         var baseline = Baseline()
         learner.learn(into: &baseline)
         #expect(baseline.primary(of: AgentKey(agent.attribution)!, minimumSessions: 6)?.channel.description == "example.com tcp/443 ssl")
-        #expect(baseline.agents.count == 1 && baseline.orgFirstSeen["example.com"] != nil)
+        #expect(baseline.agents.count == 1 && baseline.destinations["example.com"] != nil)
         let judge = FallbackDetector(domains: Self.domains)
         for (r, a) in second { judge.observe(r, a) }
         let alert = try #require(judge.finish(baseline: baseline).first)

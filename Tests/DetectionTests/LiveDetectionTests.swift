@@ -45,10 +45,10 @@ import Testing
         #expect(alert.id == batch.id && alert.score == batch.score)
         #expect(when >= alert.evidenceComplete.nanoseconds && when - alert.evidenceComplete.nanoseconds <= Int64(1200e9), "\(when - alert.evidenceComplete.nanoseconds)")
         #expect(live.learnedUntil! >= Self.at(80 - 6 - 1) && live.baseline.agents.count == 1)
-        // What was learned is forgotten: first sightings before the cut live in the baseline only.
+        // What was learned is forgotten: sightings wholly before the cut live in the baseline only.
         let cut = try #require(live.learnedUntil)
-        #expect(live.detector.orgFirstSeen.values.allSatisfy { $0 >= cut } && live.detector.hostsUsingDNS.values.allSatisfy { $0 >= cut })
-        #expect(live.baseline.orgFirstSeen["example.com"] != nil && !live.baseline.hostsUsingDNS.isEmpty)
+        #expect(live.detector.destinations.values.allSatisfy { $0.last >= cut } && live.detector.hostsUsingDNS.values.allSatisfy { $0.last >= cut })
+        #expect(live.baseline.destinations["example.com"] != nil && !live.baseline.hostsUsingDNS.isEmpty)
     }
 
     @Test func aFallbackSessionLongerThanTheLearningDelayIsStillJudged() throws {
