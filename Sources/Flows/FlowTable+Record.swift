@@ -129,17 +129,32 @@ extension FlowTable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        var a = mix()
-        let b = mix()
+        let words = (mix(), mix())
         let digits = base62.utf8Start
-        return String(unsafeUninitializedCapacity: 15) { out in
-            out[0] = UInt8(ascii: "C")
-            for k in 0..<14 {  // seven digits (41 bits) from each word
-                if k == 7 { a = b }
-                out[k + 1] = digits[Int(a % 62)]
-                a /= 62
+        return base62Pairs.withUnsafeBufferPointer { pairs in
+            String(unsafeUninitializedCapacity: 15) { out in
+                out[0] = UInt8(ascii: "C")
+                var n = 1
+                for w in 0..<2 {  // seven digits (41 bits) from each word, lowest first
+                    var a = w == 0 ? words.0 : words.1
+                    for _ in 0..<3 {
+                        let pair = pairs[Int(a % 3844)]
+                        out[n] = UInt8(truncatingIfNeeded: pair)
+                        out[n + 1] = UInt8(truncatingIfNeeded: pair >> 8)
+                        a /= 3844
+                        n += 2
+                    }
+                    out[n] = digits[Int(a % 62)]
+                    n += 1
+                }
+                return 15
             }
-            return 15
         }
+    }
+
+    /// Two base62 digits per entry, for x in 0..<62²: x % 62's digit in the low byte, x / 62's
+    /// in the high one (half the divisions of one digit at a time).
+    static let base62Pairs: [UInt16] = (0..<3844).map { x in
+        UInt16(base62.utf8Start[x % 62]) | UInt16(base62.utf8Start[x / 62]) << 8
     }
 }

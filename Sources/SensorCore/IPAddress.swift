@@ -141,6 +141,11 @@ extension IPAddress: CustomStringConvertible {
     /// The longest text form, in bytes ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff").
     public static let maximumTextLength = 39
 
+    /// Decimal text of 0...255 followed by a dot, first byte lowest.
+    static let octetText: [UInt32] = (0..<256).map { octet in
+        (Array(String(octet).utf8) + [UInt8(ascii: ".")]).enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
     /// Writes the text form (RFC 5952 for IPv6) at `out`, which must have room for
     /// `maximumTextLength` bytes; returns the bytes written.
     public func writeText(to out: UnsafeMutablePointer<UInt8>) -> Int {
@@ -148,15 +153,18 @@ extension IPAddress: CustomStringConvertible {
         // an allocation per address).
         var n = 0
         if isIPv4 {
+            // Each octet's text and a dot in one 4-byte store, with no branch on its digits (random
+            // addresses mispredicted them); the dot after the last octet is past the length.
             let v = ipv4
-            for i in 0..<4 {
-                if i > 0 { out[n] = UInt8(ascii: "."); n += 1 }
-                let octet = UInt8(truncatingIfNeeded: v >> (24 - 8 * UInt32(i)))
-                if octet >= 100 { out[n] = UInt8(ascii: "0") + octet / 100; n += 1 }
-                if octet >= 10 { out[n] = UInt8(ascii: "0") + octet / 10 % 10; n += 1 }
-                out[n] = UInt8(ascii: "0") + octet % 10; n += 1
+            IPAddress.octetText.withUnsafeBufferPointer { text in
+                let raw = UnsafeMutableRawPointer(out)
+                for i in 0..<4 {
+                    let octet = Int(truncatingIfNeeded: v >> (24 - 8 * UInt32(i))) & 0xFF
+                    raw.storeBytes(of: text[octet].littleEndian, toByteOffset: n, as: UInt32.self)
+                    n += 2 + (octet >= 10 ? 1 : 0) + (octet >= 100 ? 1 : 0)
+                }
             }
-            return n
+            return n - 1
         }
         var groups = (UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0), UInt16(0))
         withUnsafeMutableBytes(of: &groups) { raw in
@@ -191,13 +199,11 @@ extension IPAddress: CustomStringConvertible {
                 }
                 if k > 0 && k != bestStart + bestLength { out[n] = UInt8(ascii: ":"); n += 1 }
                 let digits: StaticString = "0123456789abcdef"
-                var started = false
-                for shift in stride(from: 12, through: 0, by: -4) {
-                    let d = Int((g[k] >> UInt16(shift)) & 0xf)
-                    if d != 0 || started || shift == 0 {
-                        started = true
-                        out[n] = digits.utf8Start[d]; n += 1
-                    }
+                // The group's hex digits without leading zeros: as many as its significant nibbles.
+                let group = g[k]
+                let count = max(1, (19 - group.leadingZeroBitCount) / 4)
+                for d in stride(from: count - 1, through: 0, by: -1) {
+                    out[n] = digits.utf8Start[Int(group >> UInt16(4 * d)) & 0xf]; n += 1
                 }
                 k += 1
             }
