@@ -83,6 +83,8 @@ public struct Baseline: Sendable {
                                      maximumDNSHosts: Int = Baseline.maximumDNSHosts) -> Int {
         let cutoff = Saturating.subtract(now, Saturating.nanoseconds(memory))
         func trimmed(_ seen: [String: Sighting], maximum: Int) -> [String: Sighting] {
+            // The live sensor learns every minute: a scan, not a new dictionary, when nothing is due.
+            guard seen.count > maximum || seen.values.contains(where: { $0.last < cutoff }) else { return seen }
             var kept = seen.filter { $0.value.last >= cutoff }
             if kept.count > maximum {
                 let keep = max(1, maximum / 10 * 9)
