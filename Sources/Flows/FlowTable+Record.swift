@@ -121,15 +121,8 @@ extension FlowTable {
     /// same input gives the same uids every time. Fifteen bytes fit inside a String, so making
     /// one (per flow and per log row) allocates nothing and copies of it count no references.
     static func uid(_ counter: UInt64, seed: UInt64) -> String {
-        var x = counter &+ seed &* 0x9E37_79B9_7F4A_7C15
-        @inline(__always) func mix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        let words = (mix(), mix())
+        var state = counter &+ seed &* 0x9E37_79B9_7F4A_7C15
+        let words = (splitMix64(&state), splitMix64(&state))
         let digits = base62.utf8Start
         return base62Pairs.withUnsafeBufferPointer { pairs in
             String(unsafeUninitializedCapacity: 15) { out in

@@ -225,14 +225,18 @@ public final class FlowTable {
     /// Six secret words drawn from `seed` by SplitMix64.
     static func slotKeys(seed: UInt64) -> (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) {
         var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        return (next(), next(), next(), next(), next(), next())
+        return (splitMix64(&state), splitMix64(&state), splitMix64(&state),
+                splitMix64(&state), splitMix64(&state), splitMix64(&state))
+    }
+
+    /// SplitMix64's next output: `state` moves on by the golden-ratio increment, then is mixed.
+    @inline(__always)
+    static func splitMix64(_ state: inout UInt64) -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// Ports, VLAN, protocol and address family in one word.
