@@ -264,13 +264,14 @@ extension FlowTable {
         carrier.destinationPort = p.tunnelDestinationPort
         carrier.ipTotalLength = p.outerIPTotalLength
         carrier.payloadLength = p.tunnelPayloadLength
-        var found = find(key)
+        let h = hash(key)
+        var found = find(key, hash: h)
         if let f = found, isExpired(f, at: p.timestamp) {
             expired &+= 1
             finish(f, interim: false)
             found = nil
         }
-        let i = found ?? insert(key, carrier, sourceIsLow: sourceIsLow)
+        let i = found ?? insert(key, hash: h, carrier, sourceIsLow: sourceIsLow)
         apply(carrier, payload: FrameBytes(base: nil, count: 0), to: i, sourceIsLow: sourceIsLow)
         let service: Service
         switch p.tunnel {

@@ -312,10 +312,6 @@ public final class FlowTable {
         }
     }
 
-    func insert(_ key: FlowKey, _ p: DecodedPacket, sourceIsLow: Bool) -> Int {
-        insert(key, hash: hash(key), p, sourceIsLow: sourceIsLow)
-    }
-
     /// Adds a flow for `key`, whose slot hash is `h` (`find` computed it already).
     func insert(_ key: FlowKey, hash h: Int, _ p: DecodedPacket, sourceIsLow: Bool) -> Int {
         if flows.count >= maximumFlows { evictOne(now: p.timestamp) }
