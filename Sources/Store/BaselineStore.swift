@@ -1,15 +1,32 @@
 import Detection
 import GRDB
+import Synchronization
 
 /// The detection baseline in SQLite (one file, WAL, versioned schema through GRDB's
 /// migrator: v1 agents and channels, v2 the executables that did each agent's network I/O,
-/// v3 whether it used a configured proxy, v4 when destinations and DNS hosts were last seen):
+/// v3 whether it used a configured proxy, v4 when destinations and DNS hosts were last seen,
+/// v5 indexes of channels and executables by agent):
 /// agents, their channels with sessions, days and awake gaps, the organisation's
 /// destinations and the hosts that use plain DNS, with when each was first and last seen. `quietwire learn` extends it;
 /// `quietwire analyze --baseline` judges against it.
+///
+/// `save` writes only the rows that differ from what this store last loaded or saved: the
+/// live sensor checkpoints every few minutes, and rewriting a million destinations each
+/// time would be a million inserts. A generation number in `meta`, raised by every save,
+/// tells when another writer changed the file since; then `save` rewrites it whole.
 public final class BaselineStore: Sendable {
     public let path: String
     private let pool: DatabasePool
+    /// What the file held after this store's last load or save (nil: unknown), with each
+    /// agent's row id and the file's generation then. Holds a second copy of the baseline's
+    /// tables (the strings are shared).
+    private let written = Mutex<Written?>(nil)
+
+    private struct Written: Sendable {
+        var baseline: Baseline
+        var agentIDs: [AgentKey: Int64]
+        var generation: Int64
+    }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -87,6 +104,11 @@ public final class BaselineStore: Sendable {
             try db.execute(sql: "UPDATE destination SET last_seen = MAX(first_seen, COALESCE(\(until), first_seen))")
             try db.execute(sql: "UPDATE dns_host SET first_seen = COALESCE(\(from), 0), last_seen = COALESCE(\(until), 0)")
         }
+        m.registerMigration("v5") { db in
+            // `save` replaces a changed agent's channels and executables by its id.
+            try db.create(index: "channel_agent", on: "channel", columns: ["agent_id"])
+            try db.create(index: "agent_executable_agent", on: "agent_executable", columns: ["agent_id"])
+        }
         return m
     }
 
@@ -103,7 +125,7 @@ public final class BaselineStore: Sendable {
     /// The whole baseline.
     public func load() throws(Failure) -> Baseline {
         do {
-            return try pool.read { db in
+            let read = try pool.read { db in
                 var b = Baseline()
                 var agents: [Int64: AgentKey] = [:]
                 for row in try Row.fetchAll(db, sql: "SELECT * FROM agent") {
@@ -142,46 +164,138 @@ public final class BaselineStore: Sendable {
                                       uniquingKeysWith: { a, _ in a })
                 b.trainedFrom = meta["trained_from"].flatMap { Int64($0) }
                 b.trainedUntil = meta["trained_until"].flatMap { Int64($0) }
-                return b
+                let ids = Dictionary(agents.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+                // Two rows for one agent (a file this store did not write) have no single id:
+                // the next save then writes the file whole.
+                let known = agents.count == b.agents.count
+                return (Written(baseline: b, agentIDs: ids, generation: meta["generation"].flatMap { Int64($0) } ?? 0), known)
             }
+            written.withLock { $0 = read.1 ? read.0 : nil }
+            return read.0.baseline
         } catch {
             throw Failure(description: "cannot read the baseline \(path): \(error)")
         }
     }
 
-    /// Replaces the stored baseline with `b`, in one transaction.
-    public func save(_ b: Baseline) throws(Failure) {
+    /// Makes the stored baseline `b`, in one transaction, and returns how many rows that
+    /// inserted, updated or deleted. Only what differs from this store's last load or save
+    /// is written; the whole file when that is unknown or another writer changed it since.
+    @discardableResult
+    public func save(_ b: Baseline) throws(Failure) -> Int {
         do {
-            try pool.write { db in
-                try db.execute(sql: "DELETE FROM channel; DELETE FROM agent_executable; DELETE FROM agent; DELETE FROM destination; DELETE FROM dns_host; DELETE FROM meta")
-                for (key, agent) in b.agents.sorted(by: { $0.key < $1.key }) {
-                    try db.execute(sql: "INSERT INTO agent (host, label, program, team_id, start_interval, plist_path, used_proxy) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                   arguments: [key.host, key.label, key.program, key.teamID, agent.startInterval, agent.plistPath, agent.usedProxy])
-                    let id = db.lastInsertedRowID
-                    for exe in agent.executables.sorted() {
-                        try db.execute(sql: "INSERT INTO agent_executable (agent_id, executable) VALUES (?, ?)", arguments: [id, exe])
+            return try written.withLock { (last: inout Written?) throws -> Int in
+                do {
+                    let (saved, rows) = try pool.write { db -> (Written, Int) in
+                        let changesBefore = db.totalChangesCount
+                        let generation = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'") ?? 0
+                        let ids: [AgentKey: Int64]
+                        if let last, last.generation == generation {
+                            ids = try Self.writeChanges(from: last.baseline, to: b, agentIDs: last.agentIDs, db)
+                        } else {
+                            ids = try Self.writeAll(b, db)
+                        }
+                        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", arguments: [String(generation + 1)])
+                        return (Written(baseline: b, agentIDs: ids, generation: generation + 1), db.totalChangesCount - changesBefore)
                     }
-                    for c in agent.channels.values {
-                        try db.execute(sql: """
-                            INSERT INTO channel (agent_id, destination, transport, port, proto, is_address, sessions, successful_sessions,
-                                                 days, first, last, last_success, gaps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: [id, c.channel.destination, c.channel.transport, Int(c.channel.port), c.channel.proto,
-                                             c.channel.isAddress, c.sessions, c.successfulSessions,
-                                             c.days.sorted().map(String.init).joined(separator: ","), c.first, c.last, c.lastSuccess,
-                                             c.gaps.map { String($0) }.joined(separator: ",")])
-                    }
+                    last = saved
+                    return rows
+                } catch {
+                    last = nil  // what the file holds is unknown: the next save writes it whole
+                    throw error
                 }
-                for (name, s) in b.destinations {
-                    try db.execute(sql: "INSERT INTO destination (name, first_seen, last_seen) VALUES (?, ?, ?)", arguments: [name, s.first, s.last])
-                }
-                for (host, s) in b.hostsUsingDNS {
-                    try db.execute(sql: "INSERT INTO dns_host (host, first_seen, last_seen) VALUES (?, ?, ?)", arguments: [host, s.first, s.last])
-                }
-                if let t = b.trainedFrom { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('trained_from', ?)", arguments: [String(t)]) }
-                if let t = b.trainedUntil { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('trained_until', ?)", arguments: [String(t)]) }
             }
         } catch {
             throw Failure(description: "cannot write the baseline \(path): \(error)")
         }
+    }
+
+    /// Empties the file and writes `b` whole; returns each agent's row id.
+    private static func writeAll(_ b: Baseline, _ db: Database) throws -> [AgentKey: Int64] {
+        try db.execute(sql: "DELETE FROM channel; DELETE FROM agent_executable; DELETE FROM agent; DELETE FROM destination; DELETE FROM dns_host; DELETE FROM meta")
+        var ids: [AgentKey: Int64] = [:]
+        for (key, agent) in b.agents.sorted(by: { $0.key < $1.key }) {
+            ids[key] = try insert(key, agent, db)
+        }
+        let destination = try db.cachedStatement(sql: "INSERT INTO destination (name, first_seen, last_seen) VALUES (?, ?, ?)")
+        for (name, s) in b.destinations { try destination.execute(arguments: [name, s.first, s.last]) }
+        let host = try db.cachedStatement(sql: "INSERT INTO dns_host (host, first_seen, last_seen) VALUES (?, ?, ?)")
+        for (name, s) in b.hostsUsingDNS { try host.execute(arguments: [name, s.first, s.last]) }
+        try writeMeta(b, db)
+        return ids
+    }
+
+    /// Writes the rows in which `new` differs from `old`, which the file holds; returns each
+    /// agent's row id.
+    private static func writeChanges(from old: Baseline, to new: Baseline, agentIDs: [AgentKey: Int64], _ db: Database) throws -> [AgentKey: Int64] {
+        var ids = agentIDs
+        for key in old.agents.keys where new.agents[key] == nil {
+            guard let id = ids.removeValue(forKey: key) else { continue }
+            try deleteChildren(of: id, db)
+            try db.execute(sql: "DELETE FROM agent WHERE id = ?", arguments: [id])
+        }
+        var added: [AgentKey] = []
+        for (key, agent) in new.agents {
+            guard let id = ids[key] else { added.append(key); continue }
+            guard old.agents[key] != agent else { continue }
+            try db.execute(sql: "UPDATE agent SET start_interval = ?, plist_path = ?, used_proxy = ? WHERE id = ?",
+                           arguments: [agent.startInterval, agent.plistPath, agent.usedProxy, id])
+            try deleteChildren(of: id, db)
+            try insertChildren(of: id, agent, db)
+        }
+        for key in added.sorted() {
+            if let agent = new.agents[key] { ids[key] = try insert(key, agent, db) }
+        }
+        try writeChanges(from: old.destinations, to: new.destinations, table: "destination", column: "name", db)
+        try writeChanges(from: old.hostsUsingDNS, to: new.hostsUsingDNS, table: "dns_host", column: "host", db)
+        if old.trainedFrom != new.trainedFrom || old.trainedUntil != new.trainedUntil {
+            try db.execute(sql: "DELETE FROM meta WHERE key IN ('trained_from', 'trained_until')")
+            try writeMeta(new, db)
+        }
+        return ids
+    }
+
+    /// Upserts the sightings that are new or moved, and deletes the ones forgotten.
+    private static func writeChanges(from old: [String: Sighting], to new: [String: Sighting], table: String, column: String,
+                                     _ db: Database) throws {
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO \(table) (\(column), first_seen, last_seen) VALUES (?, ?, ?)
+            ON CONFLICT(\(column)) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen
+            """)
+        for (name, s) in new where old[name] != s { try upsert.execute(arguments: [name, s.first, s.last]) }
+        let delete = try db.cachedStatement(sql: "DELETE FROM \(table) WHERE \(column) = ?")
+        for name in old.keys where new[name] == nil { try delete.execute(arguments: [name]) }
+    }
+
+    private static func insert(_ key: AgentKey, _ agent: Baseline.Agent, _ db: Database) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO agent (host, label, program, team_id, start_interval, plist_path, used_proxy) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [key.host, key.label, key.program, key.teamID, agent.startInterval, agent.plistPath, agent.usedProxy])
+        let id = db.lastInsertedRowID
+        try insertChildren(of: id, agent, db)
+        return id
+    }
+
+    private static func insertChildren(of id: Int64, _ agent: Baseline.Agent, _ db: Database) throws {
+        let executable = try db.cachedStatement(sql: "INSERT INTO agent_executable (agent_id, executable) VALUES (?, ?)")
+        for exe in agent.executables.sorted() { try executable.execute(arguments: [id, exe]) }
+        let channel = try db.cachedStatement(sql: """
+            INSERT INTO channel (agent_id, destination, transport, port, proto, is_address, sessions, successful_sessions,
+                                 days, first, last, last_success, gaps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for c in agent.channels.values {
+            try channel.execute(arguments: [id, c.channel.destination, c.channel.transport, Int(c.channel.port), c.channel.proto,
+                                            c.channel.isAddress, c.sessions, c.successfulSessions,
+                                            c.days.sorted().map(String.init).joined(separator: ","), c.first, c.last, c.lastSuccess,
+                                            c.gaps.map { String($0) }.joined(separator: ",")])
+        }
+    }
+
+    private static func deleteChildren(of id: Int64, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM channel WHERE agent_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM agent_executable WHERE agent_id = ?", arguments: [id])
+    }
+
+    private static func writeMeta(_ b: Baseline, _ db: Database) throws {
+        if let t = b.trainedFrom { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('trained_from', ?)", arguments: [String(t)]) }
+        if let t = b.trainedUntil { try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('trained_until', ?)", arguments: [String(t)]) }
     }
 }
