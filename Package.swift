@@ -103,6 +103,7 @@ let package = Package(
                            .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio")]),
         .executableTarget(name: "DecodeBenchmark", dependencies: ["Capture", "Wire", "Flows", "SensorCore"], swiftSettings: hotPath),
+        .executableTarget(name: "DetectionBenchmark", dependencies: ["Detection", "Attribution", "Flows", "SensorCore"]),
         .executableTarget(name: "AttributionBenchmark", dependencies: ["Attribution", "Flows", "SensorCore"], swiftSettings: hotPath),
         .target(name: "FuzzHarness", dependencies: ["SensorCore", "Wire", "Flows", "AppProtocols", "Attribution"]),
         .target(name: "TestSupport", dependencies: ["SensorCore", "Wire", "Capture", "Attribution"]),

@@ -17,14 +17,38 @@ public final class FallbackDetector {
     public let settings: DetectionSettings
     public let domains: PublicSuffixList
 
+    /// One agent flow as the analytic holds it. Events are copied each time they are judged
+    /// (every minute on the live sensor): the flow and its attribution sit in one shared box,
+    /// since copying them retained some thirty strings and arrays (half of a judgement's time).
     struct Event {
-        var flow: FlowRecord
-        var attribution: Attribution
+        private let observed: Observed
         var channel: ChannelKey
         /// Why the attempt failed (a conn state, a TLS alert, an HTTP status), nil when it did not.
         var failure: String?
+        /// The flow's start and end, nanoseconds (inline: sorting and slicing read them).
+        let start: Int64
+        let end: Int64
+
+        init(flow: FlowRecord, attribution: Attribution, channel: ChannelKey, failure: String?) {
+            observed = Observed(flow: flow, attribution: attribution)
+            self.channel = channel
+            self.failure = failure
+            start = flow.start.nanoseconds
+            end = flow.end.nanoseconds
+        }
+
+        var flow: FlowRecord { observed.flow }
+        var attribution: Attribution { observed.attribution }
         var failed: Bool { failure != nil }
-        var start: Int64 { flow.start.nanoseconds }
+    }
+
+    final class Observed {
+        let flow: FlowRecord
+        let attribution: Attribution
+        init(flow: FlowRecord, attribution: Attribution) {
+            self.flow = flow
+            self.attribution = attribution
+        }
     }
 
     private var events: [AgentKey: [Event]] = [:]
@@ -65,7 +89,7 @@ public final class FallbackDetector {
     /// into training and judged parts), or by its end, when the live sensor first sees it (a
     /// fallback session that lasts longer than the learning delay is still judged).
     public var slicesByEnd = false
-    private func slice(_ e: Event) -> Int64 { slicesByEnd ? e.flow.end.nanoseconds : e.start }
+    private func slice(_ e: Event) -> Int64 { slicesByEnd ? e.end : e.start }
     /// Since when `activity` is complete (`first`, or the last `forget` cutoff): awake time
     /// before it is unknown.
     private var activityFrom = Int64.min
@@ -221,10 +245,10 @@ public final class FallbackDetector {
     /// time back to the primary's last success). Bounds memory on a sensor that runs for weeks.
     public func forget(before cutoff: Int64, activityBefore activityCutoff: Int64) {
         var kept = Set<String>()
-        for (agent, list) in events {
-            let recent = list.filter { slice($0) >= cutoff }
-            events[agent] = recent.isEmpty ? nil : recent
-            for e in recent { kept.insert(e.flow.connection.uid) }
+        for agent in Array(events.keys) {
+            events[agent]?.removeAll { slice($0) < cutoff }
+            guard let recent = events[agent], !recent.isEmpty else { events[agent] = nil; continue }
+            if !failedFlows.isEmpty || !echoes.isEmpty { for e in recent { kept.insert(e.flow.connection.uid) } }
         }
         questions = questions.filter { $0.value.last.map { $0.time >= cutoff } ?? false }
         questionCount = questions.values.reduce(0) { $0 + $1.count }
@@ -299,7 +323,7 @@ public final class FallbackDetector {
         }
         if let now = baseline.trainedUntil { baseline.forgetStale(now: now) }
         for (agent, all) in events {
-            let list = normalized(all, known: baseline.agents[agent]).filter { slice($0) >= from && slice($0) < until }.sorted { $0.start < $1.start }
+            let list = normalized(all, known: baseline.agents[agent], from: from, until: until).sorted { $0.start < $1.start }
             guard !list.isEmpty else { continue }
             var entry = baseline.agents[agent] ?? Baseline.Agent()
             if let job = jobs[agent] {
@@ -344,12 +368,13 @@ public final class FallbackDetector {
         pathChangeSpans = [:]
         fleet = FleetFacts()
         for (agent, entry) in baseline.agents { fleet.note(agent, destinations: entry.channels.keys.map(\.destination)) }
-        for (agent, list) in events { fleet.note(agent, destinations: list.map(\.channel.destination)) }
+        // By index: copying each event would touch its box, a cache miss per flow.
+        for (agent, list) in events { fleet.note(agent, destinations: list.indices.lazy.map { list[$0].channel.destination }) }
         summary.largestFleet = fleet.largestFleet
         var lists: [AgentKey: [Event]] = [:]
         var rhythms: [String: [AgentKey: Rhythm]] = [:]
         for (agent, all) in events {
-            let list = normalized(all, known: baseline.agents[agent]).filter { slice($0) >= from }.sorted { $0.start < $1.start }
+            let list = normalized(all, known: baseline.agents[agent], from: from).sorted { $0.start < $1.start }
             lists[agent] = list
             rhythms[agent.host, default: [:]][agent] = rhythm(agent, list, baseline: baseline)
         }
@@ -443,23 +468,37 @@ public final class FallbackDetector {
         return (live, quiet)
     }
 
-    /// Flows without payload, and failed attempts whose protocol the bytes never confirmed, take
-    /// the protocol of the channel they tried to reach, from this data or the baseline.
-    private func normalized(_ events: [Event], known: Baseline.Agent?) -> [Event] {
-        func key(_ c: ChannelKey) -> String { "\(c.destination) \(c.transport) \(c.port)" }
-        var identified: [String: String] = [:]
-        for c in known.map({ Array($0.channels.keys) }) ?? [] where c.proto != ChannelKey.noPayload { identified[key(c)] = c.proto }
-        for e in events where e.channel.proto != ChannelKey.noPayload && identified[key(e.channel)] == nil {
-            identified[key(e.channel)] = e.channel.proto
+    /// A channel without its protocol: what a flow tried to reach.
+    private struct Endpoint: Hashable {
+        var destination: String
+        var transport: String
+        var port: UInt16
+        init(_ c: ChannelKey) { (destination, transport, port) = (c.destination, c.transport, c.port) }
+    }
+
+    /// The events whose slice lies in `from..<until` (no end when nil). Flows without payload,
+    /// and failed attempts whose protocol the bytes never confirmed, take the protocol of the
+    /// channel they tried to reach, from any of `events` or the baseline.
+    private func normalized(_ events: [Event], known: Baseline.Agent?, from: Int64, until: Int64? = nil) -> [Event] {
+        var identified: [Endpoint: String] = [:]
+        for c in known.map({ Array($0.channels.keys) }) ?? [] where c.proto != ChannelKey.noPayload { identified[Endpoint(c)] = c.proto }
+        for i in events.indices where events[i].channel.proto != ChannelKey.noPayload {
+            let endpoint = Endpoint(events[i].channel)
+            if identified[endpoint] == nil { identified[endpoint] = events[i].channel.proto }
         }
-        return events.map { e -> Event in
-            var e = e
-            if e.failure == nil, let failure = failedFlows[e.flow.connection.uid] { e.failure = failure }
+        var result: [Event] = []
+        for i in events.indices {
+            let s = slice(events[i])
+            guard s >= from, until.map({ s < $0 }) ?? true else { continue }
+            var e = events[i]
+            if e.failure == nil, !failedFlows.isEmpty, let failure = failedFlows[e.flow.connection.uid] { e.failure = failure }
             // A refused handshake (a TLS alert instead of a ServerHello) never confirmed its protocol either.
-            guard e.channel.proto == ChannelKey.noPayload || (e.failed && e.channel.proto == "unknown") else { return e }
-            e.channel.proto = identified[key(e.channel)] ?? "unknown"
-            return e
+            if e.channel.proto == ChannelKey.noPayload || (e.failed && e.channel.proto == "unknown") {
+                e.channel.proto = identified[Endpoint(e.channel)] ?? "unknown"
+            }
+            result.append(e)
         }
+        return result
     }
 
     /// Session start times of a channel's flows (flows closer than `sessionGap` are one session).
@@ -571,7 +610,7 @@ public final class FallbackDetector {
                                 severity: severity, techniques: techniques)
             alert.primaryFlows = primaryEvents.filter { $0.start < c }.suffix(Alert.maximumPrimaryFlowsListed).map(\.flow)
             let span = (first, max(last, first))
-            let history = sessions(normalized(events[agent] ?? [], known: baseline.agents[agent]).filter { $0.channel == primaryChannel }.sorted { $0.start < $1.start })
+            let history = sessions(normalized(events[agent] ?? [], known: baseline.agents[agent], from: .min).filter { $0.channel == primaryChannel }.sorted { $0.start < $1.start })
             alert.timeline = Alert.Timeline(start: span.0, end: span.1, primary: history.suffix(Alert.Timeline.maximumPoints).map { (time: $0.start, succeeded: $0.succeeded) },
                                             fallback: flows.prefix(Alert.Timeline.maximumPoints).map { ($0.start, $0.flow.communityID.description) },
                                             awake: awake.intervals(from: span.0, to: span.1), quiet: (previous, next))

@@ -31,7 +31,12 @@ public struct FleetFacts: Sendable {
     public mutating func note(_ agent: AgentKey, destinations: some Sequence<String>) {
         let f = FleetAgent(agent)
         hosts[f, default: []].insert(agent.host)
-        for d in destinations { reached[f, default: [:]][d, default: []].insert(agent.host) }
+        // An agent repeats its few destinations in every flow: each is noted once.
+        let unique = Set(destinations)
+        guard !unique.isEmpty else { return }
+        var byDestination = reached.removeValue(forKey: f) ?? [:]
+        for d in unique { byDestination[d, default: []].insert(agent.host) }
+        reached[f] = byDestination
     }
 
     /// The prevalence of `destination` for `agent`'s fleet agent among the other hosts running
