@@ -7,6 +7,7 @@ import Attribution
 import Coverage
 import Detection
 import Flows
+import Foundation
 import Yams
 
 /// `quietwire.yaml` (docs/configuration.md): local networks, flow timeouts, attribution and
@@ -143,7 +144,7 @@ public struct QuietWireConfig: Sendable {
         func sensor(_ node: Node, _ s: inout SensorSettings) throws(Failure) {
             let known = ["attribution_lag", "learn_delay", "judge_interval", "checkpoint_interval", "rotate_interval", "rotate_bytes", "stats_interval",
                          "feed_retention", "listen", "tls_certificate", "tls_key", "allow_plain_http", "body_limit", "decompressed_limit",
-                         "requests_per_second", "tokens", "osquery_enroll_secret_sha256"]
+                         "requests_per_second", "tokens", "osquery_enroll_secret_sha256", "osquery_config"]
             for (key, k, v) in try mapping(node, "sensor") {
                 switch key {
                 case "attribution_lag": s.attributionLag = try number(v, key, 0...86_400)
@@ -165,6 +166,15 @@ public struct QuietWireConfig: Sendable {
                 case "decompressed_limit": s.decompressedLimit = try integer(v, key, 1024...(1 << 33))
                 case "requests_per_second": s.requestsPerSecond = try number(v, key, 0.01...1_000_000)
                 case "osquery_enroll_secret_sha256": s.osqueryEnrollSecret = try sha256(v, key)
+                case "osquery_config":
+                    let path = try text(v, key)
+                    guard let data = FileManager.default.contents(atPath: path), data.count <= 1 << 20 else {
+                        throw fail(v, "osquery_config: cannot read \(path) (a JSON file of at most 1 MiB)")
+                    }
+                    guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else {
+                        throw fail(v, "osquery_config: \(path) is not a JSON object (osquery's configuration format)")
+                    }
+                    s.osqueryConfig = String(decoding: data, as: UTF8.self)
                 case "tokens":
                     guard case .sequence(let items) = v else { throw fail(v, "tokens must be a list of {endpoint, sha256}") }
                     for item in items {

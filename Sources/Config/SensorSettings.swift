@@ -36,6 +36,9 @@ public struct SensorSettings: Sendable {
     public var tokens: [Token] = []
     /// SHA-256 (hex) of osquery's enroll secret (nil: osquery enrollment is off).
     public var osqueryEnrollSecret: String?
+    /// The osquery configuration (JSON text) served at `/config` to enrolled nodes, read from
+    /// the file `osquery_config` names (nil: the built-in one, docs/sensor.md).
+    public var osqueryConfig: String?
 
     public struct Token: Sendable, Equatable {
         public var endpoint: String

@@ -20,7 +20,8 @@ import Synchronization
 ///   feed journal and the correlator; 400 names the first bad line (its good neighbours are
 ///   kept and counted in `accepted`); 401 bad token, 413 body past the limit (before or after
 ///   decompression), 429 past the token's rate, 503 while the sensor stops.
-/// - `POST /enroll`, `POST /log`: osquery's TLS enrollment and logger plugins.
+/// - `POST /enroll`, `POST /config`, `POST /log`: osquery's TLS enrollment, config and logger
+///   plugins (`/config` gives enrolled nodes the queries QuietWire reads, `OsqueryConfiguration`).
 /// - `GET /metrics`: Prometheus text. `GET /healthz`: `ok`.
 public final class FeedService: Sendable {
     public let settings: SensorSettings
@@ -31,6 +32,7 @@ public final class FeedService: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let metrics: SensorMetrics
     private let osquery: OsqueryEnrollment
+    private let osqueryConfiguration: String
     private let group = Mutex<ServiceGroup?>(nil)
 
     public init(settings: SensorSettings, inbox: FeedInbox, journal: FeedJournal?) {
@@ -42,6 +44,7 @@ public final class FeedService: Sendable {
         registry = PrometheusCollectorRegistry()
         metrics = SensorMetrics(factory: PrometheusMetricsFactory(registry: registry))
         osquery = OsqueryEnrollment(secretSHA256: settings.osqueryEnrollSecret)
+        osqueryConfiguration = settings.osqueryConfig ?? OsqueryConfiguration.builtIn
     }
 
     /// The routes, for the server and for tests.
@@ -56,6 +59,7 @@ public final class FeedService: Sendable {
         router.post("/v1/feed") { [self] request, _ in try await feed(request) }
         router.post("/enroll") { [self] request, _ in try await enroll(request) }
         router.post("/log") { [self] request, _ in try await log(request) }
+        router.post("/config") { [self] request, _ in try await config(request) }
         return router
     }
 
@@ -191,6 +195,19 @@ public final class FeedService: Sendable {
             return Self.json(.ok, [("node_invalid", true)])
         }
         return Self.json(.ok, [("node_key", key), ("node_invalid", false)])
+    }
+
+    /// The osquery configuration for an enrolled node; `node_invalid` for any other.
+    func config(_ request: Request) async throws -> Response {
+        guard case .success(let text) = try await body(request) else {
+            return Self.json(.contentTooLarge, [("node_invalid", false), ("error", "body past the limit")])
+        }
+        guard osquery.isEnrolled(Data(text.utf8)) else {
+            metrics.feedRecords(source: "osquery", outcome: "refused", 1)
+            return Self.json(.ok, [("node_invalid", true)])
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: Array(osqueryConfiguration.utf8))))
     }
 
     func log(_ request: Request) async throws -> Response {

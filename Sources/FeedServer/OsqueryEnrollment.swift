@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// osquery's TLS enrollment and logger protocol: `/enroll` trades the shared enroll secret
-/// (configured as its SHA-256) for a node key; `/log` carries `{"node_key", "log_type",
+/// osquery's TLS enrollment, config and logger protocol: `/enroll` trades the shared enroll
+/// secret (configured as its SHA-256) for a node key; `/config` answers a known node key with
+/// the configuration; `/log` carries `{"node_key", "log_type",
 /// "data": [...]}` whose result rows are read like osquery's results log. Node keys live in
 /// memory: after a sensor restart osqueryd is told `node_invalid` and enrolls again.
 final class OsqueryEnrollment: Sendable {
@@ -29,6 +30,12 @@ final class OsqueryEnrollment: Sendable {
             return false
         }
         return full ? nil : key
+    }
+
+    /// True when `body` carries the node key of an enrolled node.
+    func isEnrolled(_ body: Data) -> Bool {
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any], let key = object["node_key"] as? String else { return false }
+        return nodes.withLock { $0[key] != nil }
     }
 
     /// The host and the result rows (one JSON line each) of a valid `/log` request; nil for an

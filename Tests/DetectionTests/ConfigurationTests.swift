@@ -99,6 +99,26 @@ import Testing
         #expect(c.sensor.listen == "0.0.0.0:8443" && c.sensor.learnDelay == 86_400 && c.sensor.tlsKey == "/etc/quietwire/key.pem")
     }
 
+    /// `sensor.osquery_config` names a JSON file that is read when the configuration is; a
+    /// missing file or one that is not a JSON object is an error naming the key.
+    @Test func theOsqueryConfigurationIsReadAndChecked() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qw-osquery-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = dir.appendingPathComponent("osquery.conf").path, list = dir.appendingPathComponent("list.json").path
+        try Data(#"{"schedule":{}}"#.utf8).write(to: URL(fileURLWithPath: good))
+        try Data("[1, 2]".utf8).write(to: URL(fileURLWithPath: list))
+        #expect(try QuietWireConfig.parse("sensor:\n  osquery_config: \(good)\n").sensor.osqueryConfig == #"{"schedule":{}}"#)
+        for (path, message) in [(list, "is not a JSON object"), (dir.appendingPathComponent("missing.conf").path, "cannot read")] {
+            do {
+                _ = try QuietWireConfig.parse("sensor:\n  osquery_config: \(path)\n")
+                Issue.record("\(path) was accepted")
+            } catch {
+                #expect(error.description.contains("osquery_config: ") && error.description.contains(message), "\(error)")
+            }
+        }
+    }
+
     @Test(arguments: [
         ("sensor:\n  listen: 0.0.0.0:8443\n", "sensor.listen needs tls_certificate and tls_key"),
         ("sensor:\n  listen: nowhere\n  allow_plain_http: true\n", "listen must be address:port"),

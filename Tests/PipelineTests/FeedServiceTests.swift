@@ -286,6 +286,69 @@ struct FeedServiceTests {
         #expect(stale.contains("\"node_invalid\":true"))
     }
 
+    /// An enrolled osqueryd fetches its schedule from `/config`; every scheduled query's rows
+    /// (its selected columns, as osquery names them) are read as the record it is there for.
+    @Test func osquerydGetsTheQueriesQuietWireReads() throws {
+        let s = try Running()
+        defer { s.stop() }
+        let (_, enrolled) = try s.curl("/enroll", ["-XPOST"], body: #"{"enroll_secret":"enroll-secret","host_identifier":"mac-01"}"#)
+        let key = try #require(((try? JSONSerialization.jsonObject(with: Data(enrolled.utf8))) as? [String: Any])?["node_key"] as? String)
+        let (status, text) = try s.curl("/config", ["-XPOST"], body: "{\"node_key\":\"\(key)\"}")
+        #expect(status == 200)
+        let config = try #require((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])
+        let schedule = try #require(config["schedule"] as? [String: [String: Any]])
+        let expected: [String: String] = ["quietwire_socket_events": "socket", "quietwire_open_sockets": "socket", "quietwire_open_sockets_linux": "socket",
+                                          "quietwire_launchd": "agent", "quietwire_interface_addresses": "host"]
+        #expect(Set(schedule.keys) == Set(expected.keys))
+        // Sample values for the columns the queries select, as osquery's results log writes them.
+        let samples = ["action": "connect", "pid": "321", "path": "/opt/agent", "family": "2", "protocol": "6", "local_address": "10.0.0.5",
+                       "remote_address": "93.184.216.34", "local_port": "50001", "remote_port": "443", "time": "1795968000", "name": "agent",
+                       "cmdline": "/opt/agent --run", "parent": "1", "uid": "501", "team_identifier": "TEAM123", "identifier": "com.example.agent",
+                       "label": "com.example.agent", "program": "/opt/agent", "program_arguments": "/opt/agent --run", "run_at_load": "1",
+                       "keep_alive": "0", "start_interval": "300", "interface": "en0", "address": "10.0.0.5"]
+        for (name, entry) in schedule {
+            let sql = try #require(entry["query"] as? String)
+            let columns = Self.selectedColumns(sql)
+            #expect(!columns.isEmpty && columns.allSatisfy { samples[$0] != nil }, "\(name): \(columns)")
+            let row = columns.map { "\"\($0)\":\"\(samples[$0] ?? "")\"" }.joined(separator: ",")
+            let line = #"{"name":""# + name + #"","hostIdentifier":"mac-01","unixTime":1795968000,"action":"added","columns":{"# + row + "}}"
+            let load = FeedReader.read(text: line, format: .osquery)
+            let kinds = load.records.map { r -> String in
+                switch r {
+                case .socket: "socket"
+                case .agent: "agent"
+                case .host: "host"
+                case .process: "process"
+                case .lookup: "lookup"
+                }
+            }
+            #expect(kinds == [expected[name] ?? "?"], "\(name): \(kinds) \(load.problems)")
+        }
+        let (_, stranger) = try s.curl("/config", ["-XPOST"], body: #"{"node_key":"never-enrolled"}"#)
+        #expect(stranger.contains("\"node_invalid\":true"))
+    }
+
+    /// `sensor.osquery_config` replaces the built-in configuration, byte for byte.
+    @Test func anOperatorsOsqueryConfigurationIsServedAsIs() throws {
+        let mine = #"{"schedule":{"mine":{"query":"SELECT 1","interval":60}}}"#
+        let s = try Running { $0.osqueryConfig = mine }
+        defer { s.stop() }
+        let (_, enrolled) = try s.curl("/enroll", ["-XPOST"], body: #"{"enroll_secret":"enroll-secret","host_identifier":"mac-01"}"#)
+        let key = try #require(((try? JSONSerialization.jsonObject(with: Data(enrolled.utf8))) as? [String: Any])?["node_key"] as? String)
+        let (status, text) = try s.curl("/config", ["-XPOST"], body: "{\"node_key\":\"\(key)\"}")
+        #expect(status == 200 && text == mine)
+    }
+
+    /// The column names a SELECT list yields (the part after the last dot or AS).
+    static func selectedColumns(_ sql: String) -> [String] {
+        guard let select = sql.range(of: "SELECT "), let from = sql.range(of: " FROM ") else { return [] }
+        return sql[select.upperBound..<from.lowerBound].split(separator: ",").map { item in
+            let words = item.split(separator: " ")
+            let last = words.last.map(String.init) ?? ""
+            return String(last.split(separator: ".").last ?? "")
+        }
+    }
+
     @Test func theUploaderSpoolsWhileTheSensorIsAwayAndDeliversLate() throws {
         let port = Int.random(in: 30000..<60000)
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("qw-spool-\(UUID().uuidString)").path
