@@ -72,7 +72,7 @@ public final class FeedService: Sendable {
     /// Serves until `shutdown`. `onRunning` gets the bound port (useful with port 0).
     public func run(onRunning: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         guard let listen = settings.listen, let (host, port) = QuietWireConfig.listenAddress(listen) else { return }
-        let http = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(30)))
+        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()], idleTimeout: .seconds(30)))
         let server: HTTPServerBuilder
         if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }

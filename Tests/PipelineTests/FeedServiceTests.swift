@@ -121,6 +121,19 @@ struct FeedServiceTests {
         return path
     }
 
+    /// A client that sends `Expect: 100-continue` (curl does for bodies over 1 MiB) hears
+    /// `100 Continue` at once, then the final answer: it need not wait out its own timeout.
+    @Test func anExpectationOfContinueIsAnswered() throws {
+        let s = try Running()
+        defer { s.stop() }
+        let body = try Self.file("continue.ndjson", Data((Self.socketLine + "\n").utf8))
+        defer { try? FileManager.default.removeItem(atPath: body) }
+        let r = try Tool.execute("curl", ["-s", "-v", "-o", "-", "-H", "Authorization: Bearer \(s.token)", "-H", "Expect: 100-continue",
+                                          "--expect100-timeout", "30", "--data-binary", "@" + body, "http://127.0.0.1:\(s.port)/v1/feed"])
+        #expect(r.err.contains("< HTTP/1.1 100 Continue") && r.err.contains("< HTTP/1.1 200"), "\(r.err)")
+        #expect(r.out.contains("\"accepted\":1"), "\(r.out)")
+    }
+
     @Test func abusiveRequestsGetTheirStatusAndGoodLinesAreKept() throws {
         let s = try Running { $0.bodyLimit = 64 * 1024; $0.decompressedLimit = 256 * 1024; $0.requestsPerSecond = 1000 }
         defer { s.stop() }
