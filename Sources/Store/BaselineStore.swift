@@ -25,7 +25,9 @@ public final class BaselineStore: Sendable {
     private struct Written: Sendable {
         var baseline: Baseline
         var agentIDs: [AgentKey: Int64]
-        var generation: Int64
+        /// The file's generation then; nil when it had none (written before v5, or by an
+        /// older binary, which drops it): such a file is rewritten whole at the next save.
+        var generation: Int64?
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -168,7 +170,7 @@ public final class BaselineStore: Sendable {
                 // Two rows for one agent (a file this store did not write) have no single id:
                 // the next save then writes the file whole.
                 let known = agents.count == b.agents.count
-                return (Written(baseline: b, agentIDs: ids, generation: meta["generation"].flatMap { Int64($0) } ?? 0), known)
+                return (Written(baseline: b, agentIDs: ids, generation: meta["generation"].flatMap { Int64($0) }), known)
             }
             written.withLock { $0 = read.1 ? read.0 : nil }
             return read.0.baseline
@@ -187,15 +189,16 @@ public final class BaselineStore: Sendable {
                 do {
                     let (saved, rows) = try pool.write { db -> (Written, Int) in
                         let changesBefore = db.totalChangesCount
-                        let generation = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'") ?? 0
+                        let generation = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'")
                         let ids: [AgentKey: Int64]
-                        if let last, last.generation == generation {
+                        if let last, let generation, last.generation == generation {
                             ids = try Self.writeChanges(from: last.baseline, to: b, agentIDs: last.agentIDs, db)
                         } else {
                             ids = try Self.writeAll(b, db)
                         }
-                        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", arguments: [String(generation + 1)])
-                        return (Written(baseline: b, agentIDs: ids, generation: generation + 1), db.totalChangesCount - changesBefore)
+                        let next = (generation ?? 0) &+ 1
+                        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", arguments: [String(next)])
+                        return (Written(baseline: b, agentIDs: ids, generation: next), db.totalChangesCount - changesBefore)
                     }
                     last = saved
                     return rows

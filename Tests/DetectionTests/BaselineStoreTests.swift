@@ -133,6 +133,25 @@ import Testing
         Self.expectSame(try BaselineStore(path: path).load(), b)
     }
 
+    /// A file without a generation (written before schema v5, or since by an older binary,
+    /// which drops it) is never diffed against: the next save rewrites it whole.
+    @Test func aFileWithoutAGenerationIsRewrittenWhole() throws {
+        let path = Self.temporaryPath("qw-baseline-no-generation")
+        defer { Self.remove(path) }
+        var b = Baseline()
+        b.destinations = ["a.example": Sighting(at: 1)]
+        try BaselineStore(path: path).save(b)
+        let pool = try DatabasePool(path: path)
+        try pool.write { db in try db.execute(sql: "DELETE FROM meta WHERE key = 'generation'") }
+        let store = try BaselineStore(path: path)
+        _ = try store.load()
+        // An older binary rewrites the file meanwhile, without a generation.
+        try pool.write { db in try db.execute(sql: "INSERT INTO destination (name, first_seen, last_seen) VALUES ('stray.example', 2, 2)") }
+        b.destinations["b.example"] = Sighting(at: 3)
+        try store.save(b)
+        Self.expectSame(try BaselineStore(path: path).load(), b)
+    }
+
     static func temporaryPath(_ name: String) -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).db").path
     }

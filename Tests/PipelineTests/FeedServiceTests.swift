@@ -310,20 +310,23 @@ struct FeedServiceTests {
         #expect(status == 200)
         let config = try #require((try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any])
         let schedule = try #require(config["schedule"] as? [String: [String: Any]])
-        let expected: [String: String] = ["quietwire_socket_events": "socket", "quietwire_open_sockets": "socket", "quietwire_open_sockets_linux": "socket",
+        let expected: [String: String] = ["quietwire_socket_events": "socket", "quietwire_open_sockets": "socket",
                                           "quietwire_launchd": "agent", "quietwire_interface_addresses": "host"]
         #expect(Set(schedule.keys) == Set(expected.keys))
         // Sample values for the columns the queries select, as osquery's results log writes them.
-        let samples = ["action": "connect", "pid": "321", "path": "/opt/agent", "family": "2", "protocol": "6", "local_address": "10.0.0.5",
+        // socket_events leaves `protocol` 0 (Linux) or empty (macOS): read as TCP (see docs).
+        let samples = ["action": "connect", "pid": "321", "path": "/opt/agent", "family": "2", "protocol": "0", "local_address": "10.0.0.5",
                        "remote_address": "93.184.216.34", "local_port": "50001", "remote_port": "443", "time": "1795968000", "name": "agent",
-                       "cmdline": "/opt/agent --run", "parent": "1", "uid": "501", "team_identifier": "TEAM123", "identifier": "com.example.agent",
+                       "cmdline": "/opt/agent --run", "parent": "1", "uid": "501",
                        "label": "com.example.agent", "program": "/opt/agent", "program_arguments": "/opt/agent --run", "run_at_load": "1",
                        "keep_alive": "0", "start_interval": "300", "interface": "en0", "address": "10.0.0.5"]
         for (name, entry) in schedule {
             let sql = try #require(entry["query"] as? String)
             let columns = Self.selectedColumns(sql)
             #expect(!columns.isEmpty && columns.allSatisfy { samples[$0] != nil }, "\(name): \(columns)")
-            let row = columns.map { "\"\($0)\":\"\(samples[$0] ?? "")\"" }.joined(separator: ",")
+            var values = samples
+            if name != "quietwire_socket_events" { values["protocol"] = "6" }
+            let row = columns.map { "\"\($0)\":\"\(values[$0] ?? "")\"" }.joined(separator: ",")
             let line = #"{"name":""# + name + #"","hostIdentifier":"mac-01","unixTime":1795968000,"action":"added","columns":{"# + row + "}}"
             let load = FeedReader.read(text: line, format: .osquery)
             let kinds = load.records.map { r -> String in
