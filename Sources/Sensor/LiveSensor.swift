@@ -147,6 +147,9 @@ public final class LiveSensor {
     }
 
     private static func wallNow() -> Double { Date().timeIntervalSince1970 }
+    /// Seconds the idle clock stays behind the wall clock: libpcap hands packets up in blocks,
+    /// a block at most the read timeout (200 ms) after its first packet.
+    static let deliverySlack = 0.5
 
     /// Captures until stopped (or, for a file source, until its end); flushes every open flow,
     /// judges once more and checkpoints before it returns.
@@ -155,13 +158,17 @@ public final class LiveSensor {
         let table = FlowTable(settings: options.flows)
         var packet = DecodedPacket()
         // The clock: the last packet's time, run on by the wall clock while the link is quiet.
-        // The wall clock is read at each tick, not per packet, so a quiet link's clock may run
-        // up to one second (of packet time) ahead.
+        // The wall clock is read at each tick, not per packet: the idle clock runs on from the
+        // packet time of the last tick, held back by `Self.deliverySlack`, since packets reach
+        // the sensor in blocks (up to the read timeout late) and must not find their flows
+        // already expired or the clock past them.
         var lastPacket: Timestamp?
-        var lastPacketWall = Self.wallNow()
+        var tickPacket: Timestamp?
+        var tickWall = Self.wallNow()
         func idleNow() -> Timestamp {
-            guard let lastPacket else { return Timestamp(nanoseconds: Int64(Self.wallNow() * 1e9)) }
-            return Timestamp(nanoseconds: lastPacket.nanoseconds &+ Int64(max(0, Self.wallNow() - lastPacketWall) * 1e9))
+            guard let lastPacket, let tickPacket else { return Timestamp(nanoseconds: Int64(Self.wallNow() * 1e9)) }
+            let ran = max(0, Self.wallNow() - tickWall - Self.deliverySlack)
+            return max(lastPacket, Timestamp(nanoseconds: tickPacket.nanoseconds &+ Int64(ran * 1e9)))
         }
         var lastTick = Int64.min
         var ticker = Ticker()
@@ -221,8 +228,9 @@ public final class LiveSensor {
                 if logsOpened == nil { logsOpened = now }
                 if lastPacket == nil || now > lastPacket! { lastPacket = now }
                 logs.write(from: table, now: lastPacket!)
-                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 || now.nanoseconds < lastTick {
-                    lastPacketWall = Self.wallNow()
+                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 || now.nanoseconds < lastTick &- 1_000_000_000 {
+                    tickWall = Self.wallNow()
+                    tickPacket = lastPacket
                     tick(lastPacket!)
                 }
             case .timeout:
