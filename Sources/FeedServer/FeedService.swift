@@ -72,7 +72,8 @@ public final class FeedService: Sendable {
     /// Serves until `shutdown`. `onRunning` gets the bound port (useful with port 0).
     public func run(onRunning: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         guard let listen = settings.listen, let (host, port) = QuietWireConfig.listenAddress(listen) else { return }
-        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ContinueHandler()], idleTimeout: .seconds(30)))
+        let http = HTTPServerBuilder.http1(configuration: .init(additionalChannelHandlers: [ContinueHandler { [self] in wantsBody($0) }],
+                                                                idleTimeout: .seconds(30)))
         let server: HTTPServerBuilder
         if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
@@ -136,9 +137,23 @@ public final class FeedService: Sendable {
         return .success(String(decoding: buffer.readableBytesView, as: UTF8.self))
     }
 
+    /// The endpoint whose bearer token the request carries, if any.
+    func endpoint(_ headers: HTTPFields) -> String? {
+        guard let header = headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return nil }
+        return authority.endpoint(token: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+    }
+
+    /// Whether a request that expects `100 Continue` should be told to send its body: not
+    /// when its head alone already decides a refusal (a body past the limit, or a feed post
+    /// without a valid token).
+    func wantsBody(_ head: HTTPRequest) -> Bool {
+        if let length = head.headerFields[.contentLength].flatMap(Int.init), length > settings.bodyLimit { return false }
+        let path = head.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 } ?? ""
+        return path != "/v1/feed" || endpoint(head.headerFields) != nil
+    }
+
     func feed(_ request: Request) async throws -> Response {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-              let endpoint = authority.endpoint(token: String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
+        guard let endpoint = endpoint(request.headers) else {
             metrics.feedRecords(source: "unauthenticated", outcome: "refused", 1)
             return Self.json(.unauthorized, [("error", "a valid bearer token is required (Authorization: Bearer <token>)")], headers: [.wwwAuthenticate: "Bearer"])
         }

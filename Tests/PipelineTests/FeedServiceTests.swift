@@ -123,15 +123,25 @@ struct FeedServiceTests {
 
     /// A client that sends `Expect: 100-continue` (curl does for bodies over 1 MiB) hears
     /// `100 Continue` at once, then the final answer: it need not wait out its own timeout.
+    /// A request refused from its head (bad token, body past the limit) hears only the
+    /// refusal, and uploads nothing.
     @Test func anExpectationOfContinueIsAnswered() throws {
-        let s = try Running()
+        let s = try Running { $0.bodyLimit = 4096 }
         defer { s.stop() }
         let body = try Self.file("continue.ndjson", Data((Self.socketLine + "\n").utf8))
-        defer { try? FileManager.default.removeItem(atPath: body) }
-        let r = try Tool.execute("curl", ["-s", "-v", "-o", "-", "-H", "Authorization: Bearer \(s.token)", "-H", "Expect: 100-continue",
-                                          "--expect100-timeout", "30", "--data-binary", "@" + body, "http://127.0.0.1:\(s.port)/v1/feed"])
+        let big = try Self.file("continue-big.ndjson", Data(String(repeating: Self.socketLine + "\n", count: 40).utf8))
+        defer { for f in [body, big] { try? FileManager.default.removeItem(atPath: f) } }
+        func post(_ file: String, token: String) throws -> Tool.Output {
+            try Tool.execute("curl", ["-s", "-v", "-o", "-", "-H", "Authorization: Bearer \(token)", "-H", "Expect: 100-continue",
+                                      "--expect100-timeout", "20", "--data-binary", "@" + file, "http://127.0.0.1:\(s.port)/v1/feed"])
+        }
+        let r = try post(body, token: s.token)
         #expect(r.err.contains("< HTTP/1.1 100 Continue") && r.err.contains("< HTTP/1.1 200"), "\(r.err)")
         #expect(r.out.contains("\"accepted\":1"), "\(r.out)")
+        let stranger = try post(body, token: "qwt_not-a-token")
+        #expect(!stranger.err.contains("100 Continue") && stranger.err.contains("< HTTP/1.1 401"), "\(stranger.err)")
+        let tooBig = try post(big, token: s.token)
+        #expect(!tooBig.err.contains("100 Continue") && tooBig.err.contains("< HTTP/1.1 413"), "\(tooBig.err)")
     }
 
     @Test func abusiveRequestsGetTheirStatusAndGoodLinesAreKept() throws {
