@@ -147,9 +147,6 @@ public final class LiveSensor {
     }
 
     private static func wallNow() -> Double { Date().timeIntervalSince1970 }
-    /// Seconds the idle clock stays behind the wall clock: libpcap hands packets up in blocks,
-    /// a block at most the read timeout (200 ms) after its first packet.
-    static let deliverySlack = 0.5
 
     /// Captures until stopped (or, for a file source, until its end); flushes every open flow,
     /// judges once more and checkpoints before it returns.
@@ -157,19 +154,8 @@ public final class LiveSensor {
         let decoder = PacketDecoder()
         let table = FlowTable(settings: options.flows)
         var packet = DecodedPacket()
-        // The clock: the last packet's time, run on by the wall clock while the link is quiet.
-        // The wall clock is read at each tick, not per packet: the idle clock runs on from the
-        // packet time of the last tick, held back by `Self.deliverySlack`, since packets reach
-        // the sensor in blocks (up to the read timeout late) and must not find their flows
-        // already expired or the clock past them.
-        var lastPacket: Timestamp?
-        var tickPacket: Timestamp?
-        var tickWall = Self.wallNow()
-        func idleNow() -> Timestamp {
-            guard let lastPacket, let tickPacket else { return Timestamp(nanoseconds: Int64(Self.wallNow() * 1e9)) }
-            let ran = max(0, Self.wallNow() - tickWall - Self.deliverySlack)
-            return max(lastPacket, Timestamp(nanoseconds: tickPacket.nanoseconds &+ Int64(ran * 1e9)))
-        }
+        var clock = SensorClock(wall: Self.wallNow())
+        func idleNow() -> Timestamp { clock.idle(wall: Self.wallNow()) }
         var lastTick = Int64.min
         var ticker = Ticker()
         var reported = (packets: UInt64(0), bytes: UInt64(0), weirds: [UInt64](), evicted: UInt64(0))
@@ -226,12 +212,11 @@ public final class LiveSensor {
                 if packet.weirdCount > 0, let weird = packet.weird { LogRun.noteWeird(weird, packet, table: table, logs: logs) }
                 let now = frame.timestamp
                 if logsOpened == nil { logsOpened = now }
-                if lastPacket == nil || now > lastPacket! { lastPacket = now }
-                logs.write(from: table, now: lastPacket!)
+                let newest = clock.packet(now)
+                logs.write(from: table, now: newest)
                 if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 || now.nanoseconds < lastTick &- 1_000_000_000 {
-                    tickWall = Self.wallNow()
-                    tickPacket = lastPacket
-                    tick(lastPacket!)
+                    clock.tick(wall: Self.wallNow())
+                    tick(newest)
                 }
             case .timeout:
                 let now = idleNow()
@@ -249,7 +234,7 @@ public final class LiveSensor {
         // Stop: records already posted are ingested, every flow is flushed and settled, judged once more.
         inbox.deliver { summary.feedRecords += $0.count; correlator.ingest($0) }
         inbox.close()
-        let now = lastPacket.map { max($0, idleNow()) } ?? idleNow()
+        let now = clock.lastPacket.map { max($0, idleNow()) } ?? idleNow()
         decoder.finish()
         table.flushAll()
         logs.write(from: table, now: now)

@@ -1,0 +1,44 @@
+import Sensor
+import SensorCore
+import Testing
+
+/// The live sensor's idle clock never runs past a packet that libpcap hands up late (within
+/// the read timeout): its flow must not expire first, nor the clock move back when it comes.
+@Suite struct SensorClockTests {
+    static func at(_ seconds: Double) -> Timestamp { Timestamp(nanoseconds: Int64(seconds * 1e9)) }
+
+    @Test func beforeAnyPacketTheClockIsTheWallClock() {
+        #expect(SensorClock(wall: 100).idle(wall: 107) == Self.at(107))
+    }
+
+    @Test func theIdleClockStaysBehindPacketsDeliveredLate() {
+        // Packet time runs 1,000 s behind the wall clock; each packet is handed up 0.2 s after
+        // it was captured (a block retired by the read timeout).
+        var clock = SensorClock(wall: 0)
+        let delay = 0.2, offset = 1000.0
+        var lastTick = -Double.infinity
+        var captured = 0.0
+        while captured < 10 {
+            let delivered = captured + delay
+            // The link is quiet just before the packet is handed up.
+            #expect(clock.idle(wall: delivered - 0.001) <= Self.at(captured + offset), "packet at \(captured)")
+            _ = clock.packet(Self.at(captured + offset))
+            if captured - lastTick >= 1 {
+                clock.tick(wall: delivered)
+                lastTick = captured
+            }
+            captured += 0.3
+        }
+        // Once the link is quiet for good, the clock runs on with the wall clock.
+        let quiet = clock.idle(wall: captured + 5)
+        #expect(quiet > Self.at(captured - 0.3 + offset) && quiet <= Self.at(captured + 5 + offset))
+    }
+
+    @Test func theClockIsTheNewestPacketTime() {
+        var clock = SensorClock(wall: 0)
+        #expect(clock.packet(Self.at(10)) == Self.at(10))
+        #expect(clock.packet(Self.at(9)) == Self.at(10))
+        clock.tick(wall: 0)
+        #expect(clock.idle(wall: 0.4) == Self.at(10) && clock.idle(wall: 2.5) == Self.at(12))
+    }
+}
