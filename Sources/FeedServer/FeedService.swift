@@ -148,8 +148,9 @@ public final class FeedService: Sendable {
     /// without a valid token).
     func wantsBody(_ head: HTTPRequest) -> Bool {
         if let length = head.headerFields[.contentLength].flatMap(Int.init), length > settings.bodyLimit { return false }
-        let path = head.path.map { $0.split(separator: "?", maxSplits: 1).first.map(String.init) ?? $0 } ?? ""
-        return path != "/v1/feed" || endpoint(head.headerFields) != nil
+        // The router ignores empty segments: /v1/feed/ and //v1/feed are the feed route too.
+        let path = (head.path ?? "").split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        return path.split(separator: "/") != ["v1", "feed"] || endpoint(head.headerFields) != nil
     }
 
     func feed(_ request: Request) async throws -> Response {

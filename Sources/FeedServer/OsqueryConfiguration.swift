@@ -17,13 +17,16 @@ enum OsqueryConfiguration {
     }
 
     /// The process is joined on pid and path, so a pid reused since the event does not lend
-    /// another program's name and parent. No `signature` join for the team id: osquery
-    /// verifies the whole code signature per row, too slow for a query every 30 s.
+    /// another program's name and parent (on Linux, where the event's path comes from the
+    /// audit record; on macOS osquery looks the path up by pid itself). Connects only: the
+    /// sensor watches egress, and macOS `accept` rows carry no local port. No `signature`
+    /// join for the team id: osquery verifies the whole code signature per row, too slow for
+    /// a query every 30 s.
     static let queries: [Query] = [
         Query(name: "quietwire_socket_events",
               sql: "SELECT s.action, s.pid, s.path, s.family, s.protocol, s.local_address, s.remote_address, s.local_port, s.remote_port, s.time, "
                 + "p.name, p.cmdline, p.parent, p.uid FROM socket_events s LEFT JOIN processes p ON p.pid = s.pid AND p.path = s.path "
-                + "WHERE s.family IN (2, 10, 30) AND s.action IN ('connect', 'accept')",
+                + "WHERE s.family IN (2, 10, 30) AND s.action = 'connect'",
               interval: 10, platform: "posix"),
         Query(name: "quietwire_open_sockets",
               sql: "SELECT o.pid, o.family, o.protocol, o.local_address, o.remote_address, o.local_port, o.remote_port, "

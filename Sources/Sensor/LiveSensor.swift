@@ -214,9 +214,17 @@ public final class LiveSensor {
                 if logsOpened == nil { logsOpened = now }
                 let newest = clock.packet(now)
                 logs.write(from: table, now: newest)
-                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 || now.nanoseconds < lastTick &- 1_000_000_000 {
+                // The first packet pairs the clock even when idle ticks came before it.
+                if !clock.isPaired { clock.tick(wall: Self.wallNow()) }
+                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 {
                     clock.tick(wall: Self.wallNow())
                     tick(newest)
+                } else if now.nanoseconds < lastTick &- 1_000_000_000 {
+                    // Packet time jumped back: the clock stays at the newest time until packets
+                    // catch up, and ticks at most once a second of packet time meanwhile.
+                    clock.tick(wall: Self.wallNow())
+                    tick(newest)
+                    lastTick = now.nanoseconds
                 }
             case .timeout:
                 let now = idleNow()

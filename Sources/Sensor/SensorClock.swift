@@ -11,6 +11,8 @@ public struct SensorClock: Sendable {
 
     /// The newest packet time seen (nil before the first packet).
     public private(set) var lastPacket: Timestamp?
+    /// True once a tick has paired a packet time with the wall clock.
+    public var isPaired: Bool { tickPacket != nil }
     private var tickPacket: Timestamp?
     private var tickWall: Double
 

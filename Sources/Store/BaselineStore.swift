@@ -196,7 +196,9 @@ public final class BaselineStore: Sendable {
                         } else {
                             ids = try Self.writeAll(b, db)
                         }
-                        let next = (generation ?? 0) &+ 1
+                        // A file without a generation starts at a random one, so that two stores
+                        // that each restart the count cannot agree by chance.
+                        let next = generation.map { $0 &+ 1 } ?? Int64.random(in: 1...(Int64.max / 2))
                         try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", arguments: [String(next)])
                         return (Written(baseline: b, agentIDs: ids, generation: next), db.totalChangesCount - changesBefore)
                     }

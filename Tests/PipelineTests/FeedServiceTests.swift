@@ -323,6 +323,10 @@ struct FeedServiceTests {
         let expected: [String: String] = ["quietwire_socket_events": "socket", "quietwire_open_sockets": "socket",
                                           "quietwire_launchd": "agent", "quietwire_interface_addresses": "host"]
         #expect(Set(schedule.keys) == Set(expected.keys))
+        // Nothing that changes the host's own configuration (audit options), and only
+        // platform names osquery knows.
+        #expect(config["options"] == nil)
+        #expect(schedule.values.allSatisfy { ($0["platform"] as? String).map { ["posix", "darwin", "linux", "windows"].contains($0) } ?? true })
         // Sample values for the columns the queries select, as osquery's results log writes them.
         // socket_events leaves `protocol` 0 (Linux) or empty (macOS): read as TCP (see docs).
         let samples = ["action": "connect", "pid": "321", "path": "/opt/agent", "family": "2", "protocol": "0", "local_address": "10.0.0.5",

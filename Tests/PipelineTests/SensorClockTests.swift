@@ -12,18 +12,20 @@ import Testing
     }
 
     @Test func theIdleClockStaysBehindPacketsDeliveredLate() {
-        // Packet time runs 1,000 s behind the wall clock; each packet is handed up 0.2 s after
-        // it was captured (a block retired by the read timeout).
+        // Packet time runs 1,000 s behind the wall clock. Packets that tick come at once; the
+        // others are handed up 0.2 s after they were captured (a block retired by the read
+        // timeout), so a clock without slack would pass them.
         var clock = SensorClock(wall: 0)
-        let delay = 0.2, offset = 1000.0
+        let offset = 1000.0
         var lastTick = -Double.infinity
         var captured = 0.0
         while captured < 10 {
-            let delivered = captured + delay
+            let ticks = captured - lastTick >= 1
+            let delivered = captured + (ticks ? 0 : 0.2)
             // The link is quiet just before the packet is handed up.
             #expect(clock.idle(wall: delivered - 0.001) <= Self.at(captured + offset), "packet at \(captured)")
             _ = clock.packet(Self.at(captured + offset))
-            if captured - lastTick >= 1 {
+            if ticks {
                 clock.tick(wall: delivered)
                 lastTick = captured
             }
@@ -36,9 +38,11 @@ import Testing
 
     @Test func theClockIsTheNewestPacketTime() {
         var clock = SensorClock(wall: 0)
+        #expect(!clock.isPaired)
         #expect(clock.packet(Self.at(10)) == Self.at(10))
         #expect(clock.packet(Self.at(9)) == Self.at(10))
         clock.tick(wall: 0)
+        #expect(clock.isPaired)
         #expect(clock.idle(wall: 0.4) == Self.at(10) && clock.idle(wall: 2.5) == Self.at(12))
     }
 }
