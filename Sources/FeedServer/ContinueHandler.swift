@@ -7,7 +7,9 @@ import NIOHTTPTypes
 /// (curl does for bodies over 1 MiB) sends at once rather than after its own timeout (1 s
 /// for curl). A request the route will refuse from its head alone (`wanted` says no: a bad
 /// token, a body past the limit) gets no 100, so the client hears the refusal before it
-/// uploads. The expectation is then taken off the head the routes see.
+/// uploads; the connection then closes after the refusal, since the body it announced will
+/// not come and its next bytes would otherwise be read as that body. The expectation is
+/// taken off the head the routes see.
 final class ContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -26,7 +28,11 @@ final class ContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         head.headerFields[.expect] = nil
-        if wanted(head) { context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil) }
+        if wanted(head) {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        } else {
+            head.headerFields[.connection] = "close"
+        }
         context.fireChannelRead(wrapInboundOut(.head(head)))
     }
 }
