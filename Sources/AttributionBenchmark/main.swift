@@ -2,11 +2,6 @@ import Attribution
 import Flows
 import Foundation
 import SensorCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // Correlation benchmark (scripts/bench-attribution): writes a native feed of SOCKETS socket
 // records (open and close of SOCKETS/2 sockets on 1,000 hosts), reads it back through
@@ -21,17 +16,6 @@ let flowCount = arguments.count > 2 ? Int(arguments[2]) ?? 1_000_000 : 1_000_000
 let hosts = 1000
 let sockets = socketRecords / 2
 let t0: Int64 = 1_795_946_400 * 1_000_000_000
-
-func peakMiB() -> Double {
-    var usage = rusage()
-    #if os(Linux)
-    getrusage(0, &usage)  // RUSAGE_SELF
-    return Double(usage.ru_maxrss) / 1024
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    return Double(usage.ru_maxrss) / 1_048_576
-    #endif
-}
 
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
@@ -70,7 +54,7 @@ start = clock.now
 let correlator = Correlator()
 let load = try FeedReader.read(path: path) { correlator.ingest($0) }
 let ingested = seconds(clock.now - start)
-let afterIngest = peakMiB()
+let afterIngest = PeakMemory.mebibytes
 precondition(load.problemCount == 0 && load.recordCount == socketRecords, "feed read back with problems: \(load.problems.prefix(3))")
 
 start = clock.now
@@ -103,4 +87,4 @@ print(String(format: "  write feed       %7.2f s", written))
 print(String(format: "  read + ingest    %7.2f s  %9.0f records/s  (peak %.0f MiB after ingest)", ingested, Double(socketRecords) / ingested, afterIngest))
 print(String(format: "  attribute flows  %7.2f s  %9.0f flows/s  (%d flows)", attributed, Double(flowCount) / attributed, flowCount))
 print("  methods: " + Attribution.Method.allCases.map { "\($0.rawValue) \(methods[$0] ?? 0)" }.joined(separator: ", "))
-print(String(format: "  peak memory %.0f MiB", peakMiB()))
+print(String(format: "  peak memory %.0f MiB", PeakMemory.mebibytes))

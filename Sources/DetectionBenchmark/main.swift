@@ -3,11 +3,6 @@ import Detection
 import Flows
 import Foundation
 import SensorCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // Live detection benchmark (scripts/bench-detection): HOSTS hosts each run AGENTS launch
 // agents that reach their own HTTPS server every 5 minutes for HOURS hours; the flows stream,
@@ -73,12 +68,4 @@ func line(_ name: String, _ times: [Double]) -> String {
 print("\(hosts) hosts x \(agentsPerHost) agents, every 5 min for \(hours) h: \(flows) flows, \(alerts) alerts, \(String(format: "%.2f", Date().timeIntervalSince(start))) s in all")
 print(line("judge only", judged))
 print(line("learn and judge", learned))
-var usage = rusage()
-#if os(Linux)
-getrusage(0, &usage)  // RUSAGE_SELF
-let peakMiB = Double(usage.ru_maxrss) / 1024  // KiB on Linux
-#else
-getrusage(RUSAGE_SELF, &usage)
-let peakMiB = Double(usage.ru_maxrss) / 1_048_576  // bytes on macOS
-#endif
-print(String(format: "held unlearned at the end: %d flows; peak memory %.0f MiB", live.detector.eventCount, peakMiB))
+print(String(format: "held unlearned at the end: %d flows; peak memory %.0f MiB", live.detector.eventCount, PeakMemory.mebibytes))

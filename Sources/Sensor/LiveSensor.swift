@@ -216,15 +216,13 @@ public final class LiveSensor {
                 logs.write(from: table, now: newest)
                 // The first packet pairs the clock even when idle ticks came before it.
                 if !clock.isPaired { clock.tick(wall: Self.wallNow()) }
-                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 {
+                // When packet time jumps back, the clock stays at the newest time until packets
+                // catch up, and ticks at most once a second of packet time meanwhile.
+                let jumpedBack = lastTick != .min && now.nanoseconds < lastTick &- 1_000_000_000
+                if lastTick == .min || now.nanoseconds &- lastTick >= 1_000_000_000 || jumpedBack {
                     clock.tick(wall: Self.wallNow())
                     tick(newest)
-                } else if now.nanoseconds < lastTick &- 1_000_000_000 {
-                    // Packet time jumped back: the clock stays at the newest time until packets
-                    // catch up, and ticks at most once a second of packet time meanwhile.
-                    clock.tick(wall: Self.wallNow())
-                    tick(newest)
-                    lastTick = now.nanoseconds
+                    if jumpedBack { lastTick = now.nanoseconds }
                 }
             case .timeout:
                 let now = idleNow()

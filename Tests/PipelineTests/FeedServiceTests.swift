@@ -360,8 +360,11 @@ struct FeedServiceTests {
             }
             #expect(kinds == [expected[name] ?? "?"], "\(name): \(kinds) \(load.problems)")
         }
-        let (_, stranger) = try s.curl("/config", ["-XPOST"], body: #"{"node_key":"never-enrolled"}"#)
-        #expect(stranger.contains("\"node_invalid\":true"))
+        // An unknown node, and bodies that are not what the plugin sends, get node_invalid.
+        for body in [#"{"node_key":"never-enrolled"}"#, "not json", #"{"node_key":"#, #"["node_key"]"#, #"{"node_key":42}"#] {
+            let (status, answer) = try s.curl("/config", ["-XPOST"], body: body)
+            #expect(status == 200 && answer.contains("\"node_invalid\":true") && !answer.contains("schedule"), "\(body): \(answer)")
+        }
     }
 
     /// `sensor.osquery_config` replaces the built-in configuration, byte for byte.
